@@ -1,0 +1,94 @@
+# plexauth: build, test and lint. `make` alone lists the targets.
+#
+# `sam build` uses this file too: template.yaml sets BuildMethod: makefile with
+# ContextPath and ProjectRootDirectory at the repository root, so sam runs
+# `make build-<LogicalId>` with the working directory at (a copy of) the
+# repository root and ARTIFACTS_DIR in the environment. Paths in recipes are
+# therefore relative to the working directory, never to this file's location.
+
+GO ?= go
+
+# The four functions: folder under functions/ and SAM logical id.
+FUNCTIONS := transient sources details signin
+
+# One build command for `make build` and for sam, so both ship the same binary:
+# a static linux/arm64 executable named bootstrap for provided.al2023.
+# -buildvcs=false: sam builds in a copy without .git, and CI checkouts may
+# lack VCS metadata; the binary should not depend on either.
+LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags=-s
+BUILD_DIR    ?= build
+
+# go-build-lambda compiles ./functions/$(1) into $(2)/bootstrap.
+define go-build-lambda
+	@mkdir -p "$(2)"
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(2)/bootstrap" ./functions/$(1)
+endef
+
+# staticcheck 2026.2.2, run through the Go module proxy; `go run` caches the
+# executable, so only the first run pays for the build.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+FUZZTIME ?= 5s
+
+.DEFAULT_GOAL := help
+
+.PHONY: help build test lint run bench fuzz clean FORCE \
+	build-TransientFunction build-SourcesFunction build-DetailsFunction build-SigninFunction
+
+help: ## List the targets
+	@awk 'BEGIN { FS = ":.*## " } /^[A-Za-z_-]+:.*## / { printf "  %-24s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+build: $(FUNCTIONS:%=$(BUILD_DIR)/%/bootstrap) ## Build every function into build/<name>/bootstrap (linux/arm64)
+
+# FORCE: go build decides what is stale, make should always ask it.
+$(BUILD_DIR)/%/bootstrap: FORCE
+	$(call go-build-lambda,$*,$(@D))
+
+# Targets for `sam build` (BuildMethod: makefile); sam sets ARTIFACTS_DIR.
+build-TransientFunction: ## sam build: functions/transient -> $ARTIFACTS_DIR/bootstrap
+	$(call go-build-lambda,transient,$(call artifacts_dir))
+build-SourcesFunction: ## sam build: functions/sources -> $ARTIFACTS_DIR/bootstrap
+	$(call go-build-lambda,sources,$(call artifacts_dir))
+build-DetailsFunction: ## sam build: functions/details -> $ARTIFACTS_DIR/bootstrap
+	$(call go-build-lambda,details,$(call artifacts_dir))
+build-SigninFunction: ## sam build: functions/signin -> $ARTIFACTS_DIR/bootstrap
+	$(call go-build-lambda,signin,$(call artifacts_dir))
+
+# artifacts_dir is ARTIFACTS_DIR, or a clear stop when run outside sam.
+artifacts_dir = $(if $(ARTIFACTS_DIR),$(ARTIFACTS_DIR),$(error ARTIFACTS_DIR is not set: this target is for sam build; use make build))
+
+test: ## go vet, then every test with the race detector (includes the template checks)
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+lint: ## go vet, gofmt, staticcheck and cfn-lint
+	$(GO) vet ./...
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+	cfn-lint template.yaml
+
+run: ## Serve the four handlers over plain HTTP (go run ./cmd/local)
+	$(GO) run ./cmd/local
+
+bench: ## Run every benchmark once, with allocations
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# go test -fuzz takes one target in one package per run, so list the targets
+# first (`go test -list` prints names, then "ok <package>"), then fuzz each.
+fuzz: ## Fuzz every Fuzz* target for FUZZTIME each (default 5s)
+	@set -e; \
+	list="$$($(GO) test -list '^Fuzz' ./...)" || { echo "$$list"; exit 1; }; \
+	targets="$$(echo "$$list" | awk '/^Fuzz/ { names = names " " $$1; next } \
+		/^ok/ { n = split(names, a, " "); for (i = 1; i <= n; i++) print $$2 "\t" a[i]; names = "" }')"; \
+	if [ -z "$$targets" ]; then echo "no fuzz targets"; exit 0; fi; \
+	echo "$$targets" | while IFS="$$(printf '\t')" read -r pkg name; do \
+		echo "== $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" || exit 1; \
+	done
+
+clean: ## Remove build output (build/, .aws-sam/)
+	rm -rf $(BUILD_DIR) .aws-sam
+
+FORCE:

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/api/apitest"
+	"github.com/plexauth/plexauth/pkg/plex/plextest"
+)
+
+func TestHandler(t *testing.T) {
+	p := apitest.NewPlex(t)
+	ev := apitest.Event{Method: "GET", Path: "/token-details"}
+	get := ev.Authorized()
+	post := apitest.Event{Method: "POST", Path: "/token-details"}.Authorized()
+	user := get.With("X-Plex-Token", plextest.UserToken)
+
+	// answer checks validity, the account and which token Plex was asked about.
+	answer := func(valid bool, username, token string) func(*testing.T, apitest.Response) {
+		return func(t *testing.T, r apitest.Response) {
+			var out struct {
+				Valid bool
+				User  *struct{ Username string }
+			}
+			r.Decode(t, &out)
+			if out.Valid != valid || (out.User == nil) == valid || (valid && out.User.Username != username) {
+				t.Errorf("body = %s, want valid=%v user %q", r.Body, valid, username)
+			}
+			reqs := p.Requests()
+			if len(reqs) == 0 || reqs[0].Header.Get("X-Plex-Token") != token {
+				t.Errorf("Plex was not asked about the expected token")
+			}
+		}
+	}
+	noRefresh := apitest.NewSecrets()
+	cases := []apitest.Case{
+		{Name: "admin token", Event: get, Status: 200, Check: answer(true, plextest.AdminLogin, plextest.AdminToken)},
+		{Name: "caller's token", Event: user, Status: 200, Check: answer(true, plextest.UserLogin, plextest.UserToken)},
+		{Name: "caller's token by post", Event: post.With("X-Plex-Token", plextest.UserToken), Status: 200, Check: answer(true, plextest.UserLogin, plextest.UserToken)},
+		{Name: "post with json body", Event: post.JSONBody(`{"ignored":true}`), Status: 200, Check: answer(true, plextest.AdminLogin, plextest.AdminToken)},
+		{Name: "post base64 form", Event: post.FormBody("ignored=1").Encoded(), Status: 200},
+		{Name: "empty header means admin", Event: get.With("X-Plex-Token", " "), Status: 200, Check: answer(true, plextest.AdminLogin, plextest.AdminToken)},
+		// A rejected caller token is an answer, not an error, and never
+		// refreshes the admin secret.
+		{Name: "caller's token not valid", Event: get.With("X-Plex-Token", "revoked-user-token-0001"), Secrets: noRefresh, Status: 200,
+			Hidden: []string{"revoked-user-token-0001"},
+			Check: func(t *testing.T, r apitest.Response) {
+				answer(false, "", "revoked-user-token-0001")(t, r)
+				if noRefresh.Refreshes() != 0 {
+					t.Errorf("a caller's token refreshed the admin secret")
+				}
+			}},
+		{Name: "plex 422 invalid token", Event: user, Setup: func(*testing.T) { p.SetFault(plextest.RouteUser, plextest.Fault{Status: 422}) },
+			Status: 200, Check: answer(false, "", plextest.UserToken)},
+	}
+	cases = append(cases, apitest.AuthCases(ev, "PUT")...)
+	cases = append(cases, apitest.BodyCases(post)...)
+	// Failures that prove nothing about the token stay errors.
+	cases = append(cases, p.FaultCases(ev.With("X-Plex-Token", plextest.UserToken), plextest.RouteUser)...)
+	// A stale admin token, still rejected after one refresh, is reported as not valid.
+	cases = append(cases, p.RotationCases(ev, plextest.RouteUser, 200, "")...)
+	apitest.Run(t, p.Handler(func() *api.Handler { return newHandler(p.Client) }), cases)
+}

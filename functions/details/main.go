@@ -1,0 +1,6 @@
+// Command details is the Lambda function behind GET and POST /token-details.
+package main
+
+import "github.com/plexauth/plexauth/internal/lambdamain"
+
+func main() { lambdamain.Run(lambdamain.PlexTVHost, newHandler) }

@@ -1,0 +1,6 @@
+// Command signin is the Lambda function behind POST /signin.
+package main
+
+import "github.com/plexauth/plexauth/internal/lambdamain"
+
+func main() { lambdamain.Run(lambdamain.PlexTVHost, newHandler) }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/pkg/plex"
+)
+
+// sourcer is the Plex call this function makes (*plex.Client).
+type sourcer interface {
+	Source(ctx context.Context, token string, q plex.SourceQuery) (*plex.Device, error)
+}
+
+var _ sourcer = (*plex.Client)(nil)
+
+type response struct {
+	Device *plex.Device `json:"device"`
+}
+
+// newHandler serves GET /sources?source=…&refresh=… and POST /sources with
+// {"source","refresh"}: a source's connection details, read with the admin token.
+func newHandler(c sourcer) *api.Handler {
+	return &api.Handler{
+		Route:   "/sources",
+		Methods: []string{http.MethodGet, http.MethodPost},
+		Op: func(ctx context.Context, r *api.Request) (any, error) {
+			p := r.Params()
+			q := plex.SourceQuery{Source: p.Required("source"), Refresh: p.Bool("refresh")}
+			if err := p.Err(); err != nil {
+				return nil, err
+			}
+			if plex.ValidateSource(q.Source) != nil {
+				return nil, api.InvalidField("source", "must be server://<client-identifier> or provider://<provider-identifier>")
+			}
+			d, err := api.AsAdmin(ctx, r, func(ctx context.Context, tok string) (*plex.Device, error) {
+				return c.Source(ctx, tok, q)
+			})
+			if err != nil {
+				return nil, err
+			}
+			if d.Connections == nil {
+				d.Connections = []plex.Connection{} // a stable shape: [] rather than null
+			}
+			return response{Device: d}, nil
+		},
+	}
+}

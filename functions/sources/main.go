@@ -1,0 +1,6 @@
+// Command sources is the Lambda function behind GET and POST /sources.
+package main
+
+import "github.com/plexauth/plexauth/internal/lambdamain"
+
+func main() { lambdamain.Run(lambdamain.ServerHost, newHandler) }

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/api/apitest"
+	"github.com/plexauth/plexauth/pkg/plex/plextest"
+)
+
+func TestHandler(t *testing.T) {
+	p := apitest.NewPlex(t)
+	ev := apitest.Event{Method: "POST", Path: "/transient-token"}
+	post := ev.Authorized()
+	cases := []apitest.Case{
+		{Name: "transient token", Event: post, Status: 200, Check: func(t *testing.T, r apitest.Response) {
+			var out map[string]string
+			r.Decode(t, &out)
+			if !strings.HasPrefix(out["token"], "transient-") || len(out) != 1 {
+				t.Errorf("body = %s, want {\"token\":\"transient-…\"}", r.Body)
+			}
+			reqs := p.Requests()
+			if len(reqs) != 1 || reqs[0].Header.Get("X-Plex-Token") != plextest.AdminToken {
+				t.Errorf("Plex got %d requests; want one with the admin token", len(reqs))
+			}
+		}},
+		{Name: "json body ignored", Event: post.JSONBody(`{"scope":"all"}`), Status: 200},
+		{Name: "form body ignored", Event: post.FormBody("scope=all"), Status: 200},
+		{Name: "base64 body", Event: post.JSONBody(`{"scope":"all"}`).Encoded(), Status: 200},
+	}
+	cases = append(cases, apitest.AuthCases(ev, "GET")...)
+	cases = append(cases, apitest.BodyCases(post)...)
+	cases = append(cases, p.FaultCases(ev, plextest.RouteTransient)...)
+	cases = append(cases, p.RotationCases(ev, plextest.RouteTransient, 403, "plex_unauthorized")...)
+	apitest.Run(t, p.Handler(func() *api.Handler { return newHandler(p.Client) }), cases)
+}

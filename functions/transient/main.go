@@ -1,0 +1,6 @@
+// Command transient is the Lambda function behind POST /transient-token.
+package main
+
+import "github.com/plexauth/plexauth/internal/lambdamain"
+
+func main() { lambdamain.Run(lambdamain.ServerHost, newHandler) }

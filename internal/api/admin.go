@@ -1,0 +1,35 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/plexauth/plexauth/internal/secret"
+	"github.com/plexauth/plexauth/pkg/plex"
+)
+
+// AsAdmin makes a Plex call with the admin token. If Plex rejects the token
+// (it was rotated in Secrets Manager since it was cached), it refreshes the
+// secret once and, when that brought a different token, retries once. It
+// never loops: a token that stays rejected is the caller's 403.
+func AsAdmin[T any](ctx context.Context, r *Request, call func(ctx context.Context, token string) (T, error)) (T, error) {
+	if r.secret.PlexToken == "" {
+		var zero T
+		return zero, fmt.Errorf("%w: no admin token", secret.ErrMalformed)
+	}
+	v, err := call(ctx, r.secret.PlexToken)
+	if !errors.Is(err, plex.ErrUnauthorized) || r.secrets == nil {
+		return v, err
+	}
+	fresh, rerr := r.secrets.Refresh(ctx, r.secret)
+	r.refreshed = true
+	if rerr != nil {
+		return v, rerr
+	}
+	if fresh.PlexToken == "" || fresh.PlexToken == r.secret.PlexToken {
+		return v, err
+	}
+	r.secret = fresh
+	return call(ctx, fresh.PlexToken)
+}

@@ -1,0 +1,125 @@
+package apitest
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/pkg/plex/plextest"
+)
+
+// Case is one row of a handler's table test.
+type Case struct {
+	Name    string
+	Event   Event
+	Secrets *Secrets      // nil: NewSecrets()
+	Timeout time.Duration // the invocation's deadline; 0: none
+	Setup   func(t *testing.T)
+	Status  int
+	Code    string   // error code; "" for a 200
+	Hidden  []string // values, besides the defaults, that must not be logged
+	Check   func(t *testing.T, r Response)
+}
+
+// Run runs each case on a fresh handler from newHandler, with the case's
+// secrets and a logger into a buffer, and checks status, error code and the
+// request's one log line. The caller key, admin tokens, Authorization header
+// and body must never appear in the log.
+func Run(t *testing.T, newHandler func() *api.Handler, cases []Case) {
+	t.Helper()
+	for i, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			h := newHandler() // first: it may reset shared state that Setup then arms
+			if tc.Setup != nil {
+				tc.Setup(t)
+			}
+			secrets := tc.Secrets
+			if secrets == nil {
+				secrets = NewSecrets()
+			}
+			logger, logs := NewLogger()
+			h.Secrets, h.Logger = secrets, logger
+
+			ctx := LambdaContext(t.Context(), fmt.Sprintf("lambda-req-%d", i))
+			if tc.Timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.Timeout)
+				defer cancel()
+			}
+			r := Invoke(t, ctx, h, tc.Event.JSON())
+			if r.Status != tc.Status || r.Error.Code != tc.Code {
+				t.Fatalf("got %d %q, want %d %q; body %s", r.Status, r.Error.Code, tc.Status, tc.Code, r.Body)
+			}
+			if r.Status != 200 && r.Error.RequestID != fmt.Sprintf("lambda-req-%d", i) {
+				t.Errorf("requestId = %q, want the Lambda request id", r.Error.RequestID)
+			}
+			line := logs.CheckLog(t, r.Status, append(hidden(tc, secrets), answerTokens(r.Body)...)...)
+			if tc.Code != "" && line["code"] != tc.Code {
+				t.Errorf("log code = %v, want %q", line["code"], tc.Code)
+			}
+			if tc.Check != nil {
+				tc.Check(t, r)
+			}
+		})
+	}
+}
+
+// hidden lists what must not be logged: the caller key and Authorization
+// header, every admin token, the simulator's user credentials and the body.
+func hidden(tc Case, s *Secrets) []string {
+	out := []string{CallerKey, AdminToken, tc.Event.Headers["authorization"], tc.Event.Headers["x-plex-token"],
+		plextest.UserToken, plextest.UserPassword, plextest.TwoFactorToken, plextest.TwoFactorPassword}
+	out = append(out, tc.Hidden...)
+	out = append(out, s.Tokens()...)
+	if len(tc.Event.Body) >= 8 { // shorter bodies ("{}") could match by chance
+		out = append(out, tc.Event.Body, base64.StdEncoding.EncodeToString([]byte(tc.Event.Body)))
+	}
+	return out
+}
+
+// answerTokens returns the token values in an answer (token, authToken,
+// accessToken at any depth): a transient or user token must not be logged.
+func answerTokens(body string) []string {
+	var v any
+	if json.Unmarshal([]byte(body), &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && strings.HasSuffix(strings.ToLower(k), "token") {
+					out = append(out, s)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// BodyCases are the rows about a POST body every route shares; post is an
+// authorized POST event.
+func BodyCases(post Event) []Case {
+	big := `{"pad":"` + strings.Repeat("x", api.MaxBodyBytes) + `"}`
+	return []Case{
+		{Name: "wrong content type", Event: post.WithBody("text/plain", "login=alice"), Status: 415, Code: "unsupported_media_type"},
+		{Name: "body without content type", Event: post.WithBody("", `{"a":1}`), Status: 415, Code: "unsupported_media_type"},
+		{Name: "malformed json", Event: post.JSONBody(`{"login":`), Status: 400, Code: "invalid_request"},
+		{Name: "json not an object", Event: post.JSONBody(`"login"`), Status: 400, Code: "invalid_request"},
+		{Name: "oversized body", Event: post.JSONBody(big), Status: 413, Code: "payload_too_large"},
+		{Name: "oversized base64 body", Event: post.JSONBody(big).Encoded(), Status: 413, Code: "payload_too_large"},
+	}
+}

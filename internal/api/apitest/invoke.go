@@ -1,0 +1,143 @@
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/plexauth/plexauth/internal/api"
+)
+
+// Response is a handler's answer with its error envelope decoded.
+type Response struct {
+	Status  int
+	Headers map[string]string
+	Body    string
+	Error   ErrorBody // zero unless the body is an error envelope
+}
+
+// ErrorBody is the error envelope's content.
+type ErrorBody struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"requestId"`
+	PlexCode  int    `json:"plexCode"`
+}
+
+// Decode unmarshals the body into v, failing the test if it cannot.
+func (r Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+		t.Fatalf("response body %q: %v", r.Body, err)
+	}
+}
+
+// Invoke runs h on the event JSON through lambda.NewHandler, as the Lambda
+// runtime would, and checks what every response must carry: no Go error, a
+// JSON body, Content-Type and Cache-Control, and for errors the envelope
+// with a request id.
+func Invoke(t testing.TB, ctx context.Context, h *api.Handler, event []byte) Response {
+	t.Helper()
+	out, err := lambda.NewHandler(h.Handle).Invoke(ctx, event)
+	if err != nil {
+		t.Fatalf("handler returned an error to the runtime: %v", err)
+	}
+	var raw events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &raw); err != nil {
+		t.Fatalf("handler output %q: %v", out, err)
+	}
+	r := Response{Status: raw.StatusCode, Headers: raw.Headers, Body: raw.Body}
+	if got := r.Headers["Content-Type"]; got != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", got)
+	}
+	if got := r.Headers["Cache-Control"]; got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", got)
+	}
+	if !json.Valid([]byte(r.Body)) {
+		t.Fatalf("body is not JSON: %q", r.Body)
+	}
+	if r.Status != 200 {
+		var env struct {
+			Error *ErrorBody `json:"error"`
+		}
+		r.Decode(t, &env)
+		if env.Error == nil || env.Error.Code == "" || env.Error.Message == "" || env.Error.RequestID == "" {
+			t.Fatalf("status %d body %q: want the error envelope with code, message and requestId", r.Status, r.Body)
+		}
+		r.Error = *env.Error
+	}
+	return r
+}
+
+// LogBuffer collects a JSON slog logger's lines; safe for concurrent use.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// NewLogger returns a debug-level JSON logger writing to a new LogBuffer.
+func NewLogger() (*slog.Logger, *LogBuffer) {
+	b := &LogBuffer{}
+	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Lines decodes every line, failing the test on one that is not JSON.
+func (b *LogBuffer) Lines(t testing.TB) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.Lines(b.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// CheckLog asserts that the buffer holds exactly one request line for a
+// response with the given status, carrying the fields every line has, and
+// that none of the secrets appears anywhere in it.
+func (b *LogBuffer) CheckLog(t testing.TB, status int, secrets ...string) map[string]any {
+	t.Helper()
+	text := b.String()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("log holds a secret value %q:\n%s", s, text)
+		}
+	}
+	lines := b.Lines(t)
+	if len(lines) != 1 {
+		t.Fatalf("got %d log lines, want 1:\n%s", len(lines), text)
+	}
+	line := lines[0]
+	for _, f := range []string{"requestId", "route", "method", "caller", "status", "duration_ms"} {
+		if _, ok := line[f]; !ok {
+			t.Errorf("log line lacks %q: %s", f, text)
+		}
+	}
+	if got, _ := line["status"].(float64); int(got) != status {
+		t.Errorf("log status = %v, want %d", line["status"], status)
+	}
+	return line
+}

@@ -1,0 +1,147 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/plexauth/plexauth/internal/secret"
+)
+
+// DefaultMargin is kept back from the invocation's remaining time so that a
+// slow Plex ends in a 504 from us rather than a Lambda timeout.
+const DefaultMargin = 500 * time.Millisecond
+
+// Secrets is what a handler needs from the secret store (*secret.Store).
+type Secrets interface {
+	Get(ctx context.Context) (v secret.Value, hit bool, err error)
+	Refresh(ctx context.Context, stale secret.Value) (secret.Value, error)
+}
+
+// Op does a route's work for an authenticated, well-formed request: usually
+// read fields, make one Plex call and shape the answer. It returns the value
+// sent as JSON with status 200, or an error that Handle maps to a status.
+type Op func(ctx context.Context, r *Request) (any, error)
+
+// Handler serves one route. Route, Methods and Op describe it; Secrets and
+// Logger are the shared dependencies the wiring fills in.
+type Handler struct {
+	Route   string   // path, for the log line: "/transient-token"
+	Methods []string // allowed methods, upper case
+	Op      Op
+
+	Secrets Secrets
+	Logger  *slog.Logger  // nil: slog.Default()
+	Margin  time.Duration // 0: DefaultMargin; negative: none
+}
+
+// Handle answers one API Gateway HTTP API (payload 2.0) event. Its error is
+// always nil: every problem becomes a JSON error response.
+func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	r := &Request{
+		Method:  strings.ToUpper(ev.RequestContext.HTTP.Method),
+		ID:      requestID(ctx, &ev),
+		event:   &ev,
+		secrets: h.Secrets,
+	}
+	ctx, cancel := h.withMargin(ctx)
+	defer cancel()
+
+	v, err := h.serve(ctx, r)
+	var resp events.APIGatewayV2HTTPResponse
+	if err == nil {
+		resp, err = success(v)
+	}
+	var e *Error
+	if err != nil {
+		e = toError(err)
+		resp = failure(e, r.ID)
+	}
+	h.log(ctx, r, resp.StatusCode, e, time.Since(start))
+	return resp, nil
+}
+
+// serve runs the checks every route shares, in order, then the Op. A panic
+// is answered with 500; its value is not logged as it may hold request data.
+func (h *Handler) serve(ctx context.Context, r *Request) (v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.stack = debug.Stack()
+			v, err = nil, internalError(errPanic)
+		}
+	}()
+	if !slices.Contains(h.Methods, r.Method) {
+		return nil, methodNotAllowed(h.Methods)
+	}
+	if err := h.authenticate(ctx, r); err != nil {
+		return nil, err
+	}
+	if err := r.readParams(); err != nil {
+		return nil, err
+	}
+	return h.Op(ctx, r)
+}
+
+var errPanic = errors.New("panic in handler")
+
+// authenticate checks the caller's key against the secret. It fails closed:
+// an unreadable secret is a 503, a secret without callers refuses everyone.
+func (h *Handler) authenticate(ctx context.Context, r *Request) error {
+	key, ok := bearer(r.Header("Authorization"))
+	if !ok {
+		return unauthorized() // no secret fetch for a request that cannot pass
+	}
+	if h.Secrets == nil {
+		return secret.ErrUnavailable
+	}
+	v, hit, err := h.Secrets.Get(ctx)
+	if err != nil {
+		return err
+	}
+	r.cacheHit, r.secret = &hit, v
+	caller, ok := v.Authenticate(key)
+	if !ok {
+		return unauthorized()
+	}
+	r.Caller = caller
+	return nil
+}
+
+// bearer extracts the key of "Bearer <key>"; the scheme is case-insensitive.
+func bearer(header string) (string, bool) {
+	scheme, key, ok := strings.Cut(strings.TrimSpace(header), " ")
+	key = strings.TrimSpace(key)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
+		return "", false
+	}
+	return key, true
+}
+
+func (h *Handler) withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	margin := h.Margin
+	if margin == 0 {
+		margin = DefaultMargin
+	}
+	if !ok || margin < 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-margin))
+}
+
+// requestID prefers the Lambda request id (what CloudWatch shows) and falls
+// back to API Gateway's own.
+func requestID(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	return ev.RequestContext.RequestID
+}

@@ -1,0 +1,70 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/plexauth/plexauth/pkg/plex"
+)
+
+// log writes the request's one line. It holds names, statuses and kinds only:
+// never a token, password, key, header value or body.
+func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d time.Duration) {
+	attrs := []slog.Attr{
+		slog.String("requestId", r.ID),
+		slog.String("route", h.Route),
+		slog.String("method", r.Method),
+		slog.String("caller", r.Caller),
+		slog.Int("status", status),
+		slog.Int64("duration_ms", d.Milliseconds()),
+	}
+	if r.cacheHit != nil {
+		attrs = append(attrs, slog.String("secretCache", map[bool]string{true: "hit", false: "miss"}[*r.cacheHit]))
+	}
+	if r.refreshed {
+		attrs = append(attrs, slog.Bool("secretRefreshed", true))
+	}
+	plexErr := r.noted
+	level := slog.LevelInfo
+	if e != nil {
+		attrs = append(attrs, slog.String("code", e.Code))
+		plexErr = e.cause
+		if status >= 500 {
+			level = slog.LevelError
+			// plex and secret errors are written to be loggable: no tokens.
+			if e.cause != nil {
+				attrs = append(attrs, slog.String("error", e.cause.Error()))
+			}
+		}
+	}
+	var pe *plex.Error
+	if errors.As(plexErr, &pe) {
+		attrs = append(attrs, slog.String("plexKind", kindName(pe.Kind)))
+		if pe.Status != 0 {
+			attrs = append(attrs, slog.Int("plexStatus", pe.Status))
+		}
+		if pe.Code != 0 {
+			attrs = append(attrs, slog.Int("plexCode", pe.Code))
+		}
+	}
+	if r.stack != nil {
+		attrs = append(attrs, slog.String("stack", string(r.stack)))
+	}
+	h.logger().LogAttrs(ctx, level, "request", attrs...)
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+func kindName(k error) string {
+	if k == nil {
+		return ""
+	}
+	return k.Error()
+}

@@ -1,0 +1,206 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/plexauth/plexauth/internal/secret"
+)
+
+// MaxBodyBytes is the largest body accepted, before and after base64 decoding.
+const MaxBodyBytes = 16 << 10
+
+// Request is an authenticated request as an Op sees it.
+type Request struct {
+	Method string // upper case
+	Caller string // the authenticated caller's name
+	ID     string // request id, as in error bodies and the log line
+
+	event   *events.APIGatewayV2HTTPRequest
+	params  Params
+	secrets Secrets
+	secret  secret.Value
+
+	// facts for the log line
+	cacheHit  *bool
+	refreshed bool
+	noted     error
+	stack     []byte // of a recovered panic
+}
+
+// Header returns the named request header. API Gateway lower-cases names in
+// payload 2.0, but other senders (sam local, tests) may not.
+func (r *Request) Header(name string) string {
+	if v, ok := r.event.Headers[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range r.event.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Params returns the request's fields: the query string of a GET, the JSON
+// or form body otherwise.
+func (r *Request) Params() *Params { return &r.params }
+
+// Note records a Plex error the Op answered itself (for example a token that
+// plex.tv says is not valid), so the log line still shows what Plex said.
+func (r *Request) Note(err error) { r.noted = err }
+
+// readParams decodes the query (GET) or the body (any other method),
+// enforcing the size and media type limits.
+func (r *Request) readParams() error {
+	if r.Method == http.MethodGet {
+		return r.readQuery()
+	}
+	body, err := r.body()
+	if err != nil || len(body) == 0 {
+		return err
+	}
+	switch mediaType(r.Header("Content-Type")) {
+	case "application/json":
+		return r.params.decodeJSON(body)
+	case "application/x-www-form-urlencoded":
+		return r.params.decodeForm(string(body))
+	}
+	return unsupportedMediaType()
+}
+
+// body returns the raw body, base64-decoded if API Gateway encoded it. Both
+// sizes are checked, the encoded one before any decoding work.
+func (r *Request) body() ([]byte, error) {
+	raw := r.event.Body
+	if !r.event.IsBase64Encoded {
+		if len(raw) > MaxBodyBytes {
+			return nil, payloadTooLarge()
+		}
+		return []byte(raw), nil
+	}
+	if len(raw) > base64.StdEncoding.EncodedLen(MaxBodyBytes) {
+		return nil, payloadTooLarge()
+	}
+	b, err := base64.StdEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, InvalidField("body", "is not valid base64")
+	}
+	if len(b) > MaxBodyBytes {
+		return nil, payloadTooLarge()
+	}
+	return b, nil
+}
+
+func (r *Request) readQuery() error {
+	if r.event.QueryStringParameters != nil {
+		r.params.text = r.event.QueryStringParameters
+		return nil
+	}
+	if r.event.RawQueryString == "" {
+		return nil
+	}
+	return r.params.decodeForm(r.event.RawQueryString)
+}
+
+// mediaType returns the lower-case media type without parameters
+// ("application/json; charset=utf-8" -> "application/json"), or "".
+func mediaType(header string) string {
+	mt, _, err := mime.ParseMediaType(header)
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// Params reads named fields from a JSON object or a query/form string. The
+// first problem is kept and reported by Err, so an Op reads all its fields
+// and checks once. Unknown fields are ignored.
+type Params struct {
+	json map[string]json.RawMessage
+	text map[string]string
+	err  error
+}
+
+func (p *Params) decodeJSON(body []byte) error {
+	if err := json.Unmarshal(body, &p.json); err != nil || p.json == nil {
+		return InvalidField("body", "must be a JSON object")
+	}
+	return nil
+}
+
+func (p *Params) decodeForm(s string) error {
+	v, err := url.ParseQuery(s)
+	if err != nil {
+		return InvalidField("body", "is not valid form encoding")
+	}
+	p.text = make(map[string]string, len(v))
+	for k, vs := range v {
+		p.text[k] = vs[0]
+	}
+	return nil
+}
+
+// String returns the named field, "" if absent (or JSON null).
+func (p *Params) String(name string) string {
+	if p.err != nil {
+		return ""
+	}
+	if p.json == nil {
+		return p.text[name]
+	}
+	raw, ok := p.json[name]
+	if !ok || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		p.err = InvalidField(name, "must be a string")
+	}
+	return s
+}
+
+// Required is String for a field that must be present and not empty.
+func (p *Params) Required(name string) string {
+	s := p.String(name)
+	if p.err == nil && strings.TrimSpace(s) == "" {
+		p.err = InvalidField(name, "is required")
+	}
+	return s
+}
+
+// Bool returns the named field, false if absent. JSON takes true or false;
+// a query or form takes true, false, 1 or 0.
+func (p *Params) Bool(name string) bool {
+	if p.err != nil {
+		return false
+	}
+	if p.json != nil {
+		raw, ok := p.json[name]
+		if !ok || string(raw) == "null" {
+			return false
+		}
+		var b bool
+		if err := json.Unmarshal(raw, &b); err != nil {
+			p.err = InvalidField(name, "must be true or false")
+		}
+		return b
+	}
+	switch strings.ToLower(p.text[name]) {
+	case "", "false", "0":
+		return false
+	case "true", "1":
+		return true
+	}
+	p.err = InvalidField(name, "must be true, false, 1 or 0")
+	return false
+}
+
+// Err returns the first problem met while reading fields.
+func (p *Params) Err() error { return p.err }

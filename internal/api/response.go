@@ -1,0 +1,54 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// errorBody is the error envelope: {"error":{"code","message","requestId"[,"plexCode"]}}.
+type errorBody struct {
+	Error struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		RequestID string `json:"requestId"`
+		PlexCode  int    `json:"plexCode,omitempty"`
+	} `json:"error"`
+}
+
+// headers every response carries: answers hold tokens, so nothing may cache them.
+func headers() map[string]string {
+	return map[string]string{
+		"Content-Type":           "application/json",
+		"Cache-Control":          "no-store",
+		"X-Content-Type-Options": "nosniff",
+	}
+}
+
+func success(v any) (events.APIGatewayV2HTTPResponse, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, internalError(err)
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Headers: headers(), Body: string(b)}, nil
+}
+
+func failure(e *Error, requestID string) events.APIGatewayV2HTTPResponse {
+	var body errorBody
+	body.Error.Code = e.Code
+	body.Error.Message = e.Message
+	body.Error.RequestID = requestID
+	body.Error.PlexCode = e.PlexCode
+	b, _ := json.Marshal(body) // strings and an int: cannot fail
+
+	h := headers()
+	for k, v := range e.header {
+		h[k] = v
+	}
+	if e.RetryAfter > 0 {
+		h["Retry-After"] = strconv.FormatInt(retryAfterSeconds(e.RetryAfter), 10)
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: e.Status, Headers: h, Body: string(b)}
+}

@@ -1,0 +1,169 @@
+// Package config reads a function's settings from environment variables.
+// Every problem is reported as an *Error naming the setting, so a function
+// that cannot start says exactly what to fix.
+package config
+
+import (
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Names of the environment variables.
+const (
+	EnvServerURL        = "PLEX_SERVER_URL"
+	EnvPlexTVURL        = "PLEX_TV_URL"
+	EnvSecretARN        = "PLEX_SECRET_ARN"
+	EnvClientIdentifier = "PLEX_CLIENT_IDENTIFIER"
+	EnvProduct          = "PLEX_PRODUCT"
+	EnvVersion          = "PLEX_VERSION"
+	EnvSecretTTL        = "SECRET_TTL"
+	EnvLogLevel         = "LOG_LEVEL"
+)
+
+// Defaults for the optional settings.
+const (
+	DefaultPlexTVURL = "https://plex.tv"
+	DefaultProduct   = "plexauth"
+	DefaultVersion   = "1.0.0"
+	DefaultSecretTTL = 5 * time.Minute
+)
+
+// Config is a function's configuration.
+type Config struct {
+	ServerURL        string // Plex Media Server base URL; empty when not needed
+	PlexTVURL        string
+	SecretID         string // ARN or name of the Secrets Manager secret
+	ClientIdentifier string
+	Product          string
+	Version          string
+	SecretTTL        time.Duration
+	LogLevel         slog.Level
+}
+
+// Needs lists the settings that only some functions require.
+type Needs struct {
+	ServerURL bool // the function talks to the Plex Media Server
+}
+
+// Error is a missing or malformed setting. Its text names the setting but
+// never repeats the value, which may hold something private.
+type Error struct {
+	Setting string
+	Problem string
+}
+
+func (e *Error) Error() string { return e.Setting + ": " + e.Problem }
+
+// Load reads the configuration through getenv (os.Getenv in production).
+func Load(getenv func(string) string, needs Needs) (Config, error) {
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	c := Config{
+		ServerURL:        get(EnvServerURL),
+		PlexTVURL:        orDefault(get(EnvPlexTVURL), DefaultPlexTVURL),
+		SecretID:         get(EnvSecretARN),
+		ClientIdentifier: get(EnvClientIdentifier),
+		Product:          orDefault(get(EnvProduct), DefaultProduct),
+		Version:          orDefault(get(EnvVersion), DefaultVersion),
+	}
+	switch {
+	case c.SecretID == "":
+		return Config{}, missing(EnvSecretARN)
+	case c.ClientIdentifier == "":
+		return Config{}, missing(EnvClientIdentifier)
+	case needs.ServerURL && c.ServerURL == "":
+		return Config{}, missing(EnvServerURL)
+	}
+	// These travel as X-Plex-* headers on every Plex request.
+	for _, h := range []struct{ name, value string }{
+		{EnvClientIdentifier, c.ClientIdentifier}, {EnvProduct, c.Product}, {EnvVersion, c.Version},
+	} {
+		if !headerSafe(h.value) {
+			return Config{}, &Error{Setting: h.name, Problem: "must be printable text without control characters"}
+		}
+	}
+	// A set but malformed server URL is an error even where it is not
+	// needed: the template shares settings, so it is a mistake worth seeing.
+	if c.ServerURL != "" {
+		if err := checkURL(EnvServerURL, c.ServerURL); err != nil {
+			return Config{}, err
+		}
+		c.ServerURL = strings.TrimRight(c.ServerURL, "/")
+	}
+	if err := checkURL(EnvPlexTVURL, c.PlexTVURL); err != nil {
+		return Config{}, err
+	}
+	c.PlexTVURL = strings.TrimRight(c.PlexTVURL, "/")
+
+	var err error
+	if c.SecretTTL, err = parseTTL(get(EnvSecretTTL)); err != nil {
+		return Config{}, err
+	}
+	if c.LogLevel, err = parseLevel(get(EnvLogLevel)); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func headerSafe(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func missing(name string) error { return &Error{Setting: name, Problem: "is required"} }
+
+// checkURL accepts an absolute http(s) URL with a host and nothing the client
+// would have to strip: no credentials, query or fragment.
+func checkURL(name, raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return &Error{Setting: name, Problem: "is not a valid URL"}
+	case u.Scheme != "http" && u.Scheme != "https":
+		return &Error{Setting: name, Problem: "must be an http or https URL"}
+	case u.Host == "" || u.Hostname() == "":
+		return &Error{Setting: name, Problem: "must name a host"}
+	case u.User != nil:
+		return &Error{Setting: name, Problem: "must not hold credentials"}
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return &Error{Setting: name, Problem: "must not have a query or fragment"}
+	}
+	return nil
+}
+
+func parseTTL(raw string) (time.Duration, error) {
+	if raw == "" {
+		return DefaultSecretTTL, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return 0, &Error{Setting: EnvSecretTTL, Problem: "must be a positive Go duration such as 5m"}
+	}
+	return d, nil
+}
+
+func parseLevel(raw string) (slog.Level, error) {
+	switch strings.ToLower(raw) {
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, &Error{Setting: EnvLogLevel, Problem: "must be one of debug, info, warn, error"}
+}

@@ -1,0 +1,120 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env returns a getenv over a map that starts from a valid configuration.
+func env(over map[string]string) func(string) string {
+	m := map[string]string{
+		EnvServerURL:        "http://127.0.0.1:32400",
+		EnvSecretARN:        "arn:aws:secretsmanager:us-east-1:000000000000:secret:plexauth",
+		EnvClientIdentifier: "plexauth-test",
+	}
+	for k, v := range over {
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil), Needs{ServerURL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		ServerURL:        "http://127.0.0.1:32400",
+		PlexTVURL:        DefaultPlexTVURL,
+		SecretID:         "arn:aws:secretsmanager:us-east-1:000000000000:secret:plexauth",
+		ClientIdentifier: "plexauth-test",
+		Product:          DefaultProduct,
+		Version:          DefaultVersion,
+		SecretTTL:        DefaultSecretTTL,
+		LogLevel:         slog.LevelInfo,
+	}
+	if c != want {
+		t.Errorf("Load = %+v, want %+v", c, want)
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		EnvServerURL: "https://pms.example.com:32400/",
+		EnvPlexTVURL: "http://127.0.0.1:8080/",
+		EnvProduct:   "My Automations",
+		EnvVersion:   "2.3.4",
+		EnvSecretTTL: "90s",
+		EnvLogLevel:  "DEBUG",
+	}), Needs{ServerURL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ServerURL != "https://pms.example.com:32400" || c.PlexTVURL != "http://127.0.0.1:8080" {
+		t.Errorf("URLs = %q, %q; want trailing slashes trimmed", c.ServerURL, c.PlexTVURL)
+	}
+	if c.Product != "My Automations" || c.Version != "2.3.4" || c.SecretTTL != 90*time.Second || c.LogLevel != slog.LevelDebug {
+		t.Errorf("Load = %+v", c)
+	}
+}
+
+func TestLoadServerURLOptional(t *testing.T) {
+	c, err := Load(env(map[string]string{EnvServerURL: ""}), Needs{})
+	if err != nil {
+		t.Fatalf("plex.tv-only function: %v", err)
+	}
+	if c.ServerURL != "" {
+		t.Errorf("ServerURL = %q, want empty", c.ServerURL)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		over    map[string]string
+		needs   Needs
+		setting string
+	}{
+		{"no secret", map[string]string{EnvSecretARN: ""}, Needs{}, EnvSecretARN},
+		{"blank secret", map[string]string{EnvSecretARN: "   "}, Needs{}, EnvSecretARN},
+		{"no client identifier", map[string]string{EnvClientIdentifier: ""}, Needs{}, EnvClientIdentifier},
+		{"no server url", map[string]string{EnvServerURL: ""}, Needs{ServerURL: true}, EnvServerURL},
+		{"server url without scheme", map[string]string{EnvServerURL: "127.0.0.1:32400"}, Needs{ServerURL: true}, EnvServerURL},
+		{"server url ftp", map[string]string{EnvServerURL: "ftp://host"}, Needs{ServerURL: true}, EnvServerURL},
+		{"server url no host", map[string]string{EnvServerURL: "http://"}, Needs{ServerURL: true}, EnvServerURL},
+		{"server url port only", map[string]string{EnvServerURL: "http://:32400"}, Needs{ServerURL: true}, EnvServerURL},
+		{"server url bad port", map[string]string{EnvServerURL: "http://host:port"}, Needs{ServerURL: true}, EnvServerURL},
+		{"server url credentials", map[string]string{EnvServerURL: "http://u:p@host"}, Needs{ServerURL: true}, EnvServerURL},
+		{"server url query", map[string]string{EnvServerURL: "http://host/?X-Plex-Token=x"}, Needs{ServerURL: true}, EnvServerURL},
+		{"malformed unneeded server url", map[string]string{EnvServerURL: "nope"}, Needs{}, EnvServerURL},
+		{"plex.tv url relative", map[string]string{EnvPlexTVURL: "/plex"}, Needs{}, EnvPlexTVURL},
+		{"plex.tv url fragment", map[string]string{EnvPlexTVURL: "https://plex.tv/#x"}, Needs{}, EnvPlexTVURL},
+		{"client identifier with a newline", map[string]string{EnvClientIdentifier: "id\r\nX-Evil: 1"}, Needs{}, EnvClientIdentifier},
+		{"product with a control character", map[string]string{EnvProduct: "plex\x00auth"}, Needs{}, EnvProduct},
+		{"version with a tab", map[string]string{EnvVersion: "1.0\t0"}, Needs{}, EnvVersion},
+		{"ttl not a duration", map[string]string{EnvSecretTTL: "5"}, Needs{}, EnvSecretTTL},
+		{"ttl negative", map[string]string{EnvSecretTTL: "-1m"}, Needs{}, EnvSecretTTL},
+		{"ttl zero", map[string]string{EnvSecretTTL: "0s"}, Needs{}, EnvSecretTTL},
+		{"log level", map[string]string{EnvLogLevel: "verbose"}, Needs{}, EnvLogLevel},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.over), tt.needs)
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("Load error = %v, want *Error", err)
+			}
+			if ce.Setting != tt.setting {
+				t.Errorf("Setting = %q, want %q (%v)", ce.Setting, tt.setting, err)
+			}
+			for _, v := range tt.over {
+				if len(v) > 3 && strings.Contains(err.Error(), v) {
+					t.Errorf("error %q repeats the value %q", err, v)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,318 @@
+package deploytest
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// localCallerKey is the key of the "local" caller that local runs configure.
+const localCallerKey = "local-dev-key-change-me"
+
+// decodeStrict decodes JSON and fails on fields dst does not know, so a
+// misspelt event field cannot pass unnoticed.
+func decodeStrict(t *testing.T, file string, dst any) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		t.Fatalf("%s: %v", filepath.Base(file), err)
+	}
+	if dec.More() {
+		t.Fatalf("%s: data after the JSON value", filepath.Base(file))
+	}
+}
+
+// eventCase is one file under events/: the route it calls and what it must carry.
+type eventCase struct {
+	file  string
+	route string
+	check func(t *testing.T, e events.APIGatewayV2HTTPRequest)
+}
+
+func TestEvents(t *testing.T) {
+	root := repoRoot(t)
+	routeOwner := map[string]string{}
+	for _, f := range wantFunctions {
+		for _, r := range f.routes {
+			routeOwner[r] = f.id
+		}
+	}
+	tests := []eventCase{
+		{"transient.json", "POST /transient-token", nil},
+		{"sources.json", "GET /sources", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+			if got := e.QueryStringParameters["source"]; got != "server://a1b2c3d4e5f6" {
+				t.Errorf("source = %q, want the simulator's server://a1b2c3d4e5f6", got)
+			}
+		}},
+		{"details.json", "GET /token-details", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+			if _, ok := e.Headers["x-plex-token"]; ok {
+				t.Error("sends x-plex-token; the local example uses the admin token")
+			}
+		}},
+		{"signin.json", "POST /signin", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+			var body map[string]any
+			if err := json.Unmarshal([]byte(e.Body), &body); err != nil {
+				t.Fatalf("body: %v", err)
+			}
+			if body["login"] != "alice" || body["password"] != "correct-horse-battery" {
+				t.Errorf("body = %v, want the simulator's alice / correct-horse-battery", body)
+			}
+		}},
+	}
+	// Every function has its event, named after its folder.
+	for _, f := range wantFunctions {
+		name := path.Base(f.dir) + ".json"
+		if !slices.ContainsFunc(tests, func(tt eventCase) bool { return tt.file == name }) {
+			t.Errorf("no test case for events/%s (%s)", name, f.id)
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			var e events.APIGatewayV2HTTPRequest
+			decodeStrict(t, filepath.Join(root, "events", tt.file), &e)
+			if e.RouteKey != tt.route {
+				t.Errorf("routeKey = %q, want %q", e.RouteKey, tt.route)
+			}
+			checkEventShape(t, e, routeOwner)
+			if tt.check != nil {
+				tt.check(t, e)
+			}
+		})
+	}
+	// Any other event file must still be a valid event for a template route.
+	files, err := filepath.Glob(filepath.Join(root, "events", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		if name == "env.json" || slices.ContainsFunc(tests, func(tt eventCase) bool { return tt.file == name }) {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			var e events.APIGatewayV2HTTPRequest
+			decodeStrict(t, file, &e)
+			checkEventShape(t, e, routeOwner)
+		})
+	}
+}
+
+// checkEventShape checks what API Gateway guarantees for an HTTP API
+// payload 2.0 event, and that the route exists in the template.
+func checkEventShape(t *testing.T, e events.APIGatewayV2HTTPRequest, routeOwner map[string]string) {
+	t.Helper()
+	if e.Version != "2.0" {
+		t.Errorf("version = %q, want 2.0", e.Version)
+	}
+	if _, ok := routeOwner[e.RouteKey]; !ok {
+		t.Errorf("routeKey %q is not a template route", e.RouteKey)
+	}
+	method, p, _ := strings.Cut(e.RouteKey, " ")
+	rc := e.RequestContext
+	if rc.RouteKey != e.RouteKey {
+		t.Errorf("requestContext.routeKey = %q, want %q", rc.RouteKey, e.RouteKey)
+	}
+	if rc.HTTP.Method != method || rc.HTTP.Path != p || e.RawPath != p {
+		t.Errorf("method/path = %s %s (rawPath %s), want %s %s", rc.HTTP.Method, rc.HTTP.Path, e.RawPath, method, p)
+	}
+	if rc.Stage != "$default" {
+		t.Errorf("stage = %q, want $default", rc.Stage)
+	}
+	for _, field := range []struct{ name, v string }{
+		{"accountId", rc.AccountID}, {"apiId", rc.APIID}, {"domainName", rc.DomainName},
+		{"domainPrefix", rc.DomainPrefix}, {"requestId", rc.RequestID}, {"http.protocol", rc.HTTP.Protocol},
+		{"http.sourceIp", rc.HTTP.SourceIP}, {"http.userAgent", rc.HTTP.UserAgent},
+	} {
+		if field.v == "" {
+			t.Errorf("requestContext.%s is empty", field.name)
+		}
+	}
+	if rc.DomainPrefix != "" && !strings.HasPrefix(rc.DomainName, rc.DomainPrefix+".") {
+		t.Errorf("domainName %q does not start with domainPrefix %q", rc.DomainName, rc.DomainPrefix)
+	}
+	if ts, err := time.Parse("02/Jan/2006:15:04:05 -0700", rc.Time); err != nil {
+		t.Errorf("time %q: %v", rc.Time, err)
+	} else if ts.UnixMilli()/1000 != rc.TimeEpoch/1000 {
+		t.Errorf("time %q and timeEpoch %d disagree", rc.Time, rc.TimeEpoch)
+	}
+	// API Gateway lower-cases header names in payload 2.0.
+	for k := range e.Headers {
+		if k != strings.ToLower(k) {
+			t.Errorf("header %q is not lower case", k)
+		}
+	}
+	if got := e.Headers["authorization"]; got != "Bearer "+localCallerKey {
+		t.Errorf("authorization = %q, want the local caller's bearer key", got)
+	}
+	q, err := url.ParseQuery(e.RawQueryString)
+	if err != nil {
+		t.Errorf("rawQueryString: %v", err)
+	}
+	want := map[string]string{}
+	for k, vs := range q {
+		want[k] = strings.Join(vs, ",")
+	}
+	if len(want) != len(e.QueryStringParameters) {
+		t.Errorf("queryStringParameters = %v, want %v (from rawQueryString)", e.QueryStringParameters, want)
+	}
+	for k, v := range want {
+		if e.QueryStringParameters[k] != v {
+			t.Errorf("queryStringParameters[%q] = %q, want %q", k, e.QueryStringParameters[k], v)
+		}
+	}
+	if e.IsBase64Encoded {
+		t.Error("isBase64Encoded: the examples send plain JSON")
+	}
+	if e.Body != "" {
+		if !json.Valid([]byte(e.Body)) {
+			t.Error("body is not JSON")
+		}
+		if ct := e.Headers["content-type"]; !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("content-type = %q with a JSON body", ct)
+		}
+		if cl := e.Headers["content-length"]; cl != "" && cl != strconv.Itoa(len(e.Body)) {
+			t.Errorf("content-length = %s, body has %d bytes", cl, len(e.Body))
+		}
+	}
+}
+
+func TestEnvJSON(t *testing.T) {
+	tpl := loadTemplate(t)
+	var env map[string]map[string]string
+	decodeStrict(t, filepath.Join(repoRoot(t), "events", "env.json"), &env)
+
+	// Keyed by logical id only: sam local gives a function the values under
+	// its id, and only for variables the template declares.
+	ids := resourcesOfType(tpl, "AWS::Serverless::Function")
+	if got := sortedKeys(env); !slices.Equal(got, ids) {
+		t.Errorf("env.json keys = %v, want the function ids %v", got, ids)
+	}
+	levels := asList(asMap(asMap(tpl["Parameters"])["LogLevel"])["AllowedValues"])
+	for _, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			vars := env[id]
+			if got, want := sortedKeys(vars), sortedKeys(declaredEnv(tpl, id)); !slices.Equal(got, want) {
+				t.Errorf("variables = %v, want exactly the template's %v", got, want)
+			}
+			for _, name := range sortedKeys(vars) {
+				if vars[name] == "" {
+					t.Errorf("%s is empty", name)
+				}
+			}
+			// sam local runs the function in Docker, where 127.0.0.1 is the
+			// container itself: local services are reached through the host.
+			for _, name := range []string{"PLEX_SERVER_URL", "PLEX_TV_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"} {
+				u, err := url.Parse(vars[name])
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					t.Errorf("%s = %q, want an http(s) URL", name, vars[name])
+					continue
+				}
+				if h := u.Hostname(); h == "localhost" || h == "127.0.0.1" || h == "::1" {
+					t.Errorf("%s = %q: unreachable from the sam local container; use host.docker.internal", name, vars[name])
+				}
+			}
+			if d, err := time.ParseDuration(vars["SECRET_TTL"]); err != nil || d <= 0 {
+				t.Errorf("SECRET_TTL = %q, want a positive Go duration", vars["SECRET_TTL"])
+			}
+			if !slices.Contains(levels, any(vars["LOG_LEVEL"])) {
+				t.Errorf("LOG_LEVEL = %q, want one of %v", vars["LOG_LEVEL"], levels)
+			}
+		})
+	}
+}
+
+// envReadByCode lists the environment variables the Lambda binaries' own
+// code reads: string arguments of os.Getenv / os.LookupEnv and string
+// constants named Env<Name> (how internal/config names its settings), in
+// every package of this module that ./functions/... links for linux/arm64.
+// Test helpers and cmd/ are not linked, so they do not count; nor do names
+// the Lambda runtime sets.
+func envReadByCode(t *testing.T) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-tags", "lambda.norpc", "-deps",
+		"-f", `{{with .Module}}{{if .Main}}{{range $.GoFiles}}{{$.Dir}}/{{.}}{{"\n"}}{{end}}{{end}}{{end}}`,
+		"./functions/...")
+	cmd.Dir = repoRoot(t)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list ./functions/...: %v\n%s", err, stderr.String())
+	}
+	found := map[string]bool{}
+	fset := token.NewFileSet()
+	for _, file := range strings.Fields(string(out)) {
+		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collectEnvNames(f, found)
+	}
+	var names []string
+	for n := range found {
+		if !isLambdaReserved(n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func collectEnvNames(f *ast.File, found map[string]bool) {
+	str := func(e ast.Expr) (string, bool) {
+		lit, ok := e.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(lit.Value)
+		return s, err == nil
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			sel, ok := n.Fun.(*ast.SelectorExpr)
+			if !ok || len(n.Args) != 1 {
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "os" && (sel.Sel.Name == "Getenv" || sel.Sel.Name == "LookupEnv") {
+				if s, ok := str(n.Args[0]); ok {
+					found[s] = true
+				}
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if i >= len(n.Values) || len(name.Name) < 4 || !strings.HasPrefix(name.Name, "Env") {
+					continue
+				}
+				if r := name.Name[3]; r < 'A' || r > 'Z' {
+					continue
+				}
+				if s, ok := str(n.Values[i]); ok {
+					found[s] = true
+				}
+			}
+		}
+		return true
+	})
+}

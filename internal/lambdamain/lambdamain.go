@@ -1,0 +1,130 @@
+// Package lambdamain is the shared main of the four Lambda functions. It reads
+// the configuration, builds the Plex client, the AWS SDK configuration, the
+// Secrets Manager client and the secret store once per cold start, starts
+// warming them in the background and hands the route's handler to the
+// Lambda runtime. A function's main.go is one call to Run.
+package lambdamain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/config"
+	"github.com/plexauth/plexauth/internal/secret"
+	"github.com/plexauth/plexauth/pkg/plex"
+)
+
+// The host a function's Plex call goes to, warmed at init. ServerHost also
+// makes PLEX_SERVER_URL required.
+const (
+	ServerHost = plex.ServerHost
+	PlexTVHost = plex.PlexTVHost
+)
+
+// warmTimeout bounds the background warm-up; it never delays init.
+const warmTimeout = 5 * time.Second
+
+// Env is where Setup reads its settings and writes its logs.
+type Env struct {
+	Getenv func(string) string // os.Getenv
+	Log    io.Writer           // os.Stdout
+}
+
+// Run sets the function up and starts the Lambda runtime loop; it never
+// returns. P is the handler's small Plex interface, which *plex.Client
+// implements. A setup problem is logged as one JSON line naming the setting
+// and ends the process with status 1, so Lambda reports a failed init.
+func Run[P any](host plex.Host, newHandler func(P) *api.Handler) {
+	h, err := Setup(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, host, newHandler)
+	if err != nil {
+		logInitFailure(os.Stdout, err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+// Setup builds the handler with its dependencies and starts the background
+// warm-up of the secret and of the connection to host.
+func Setup[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P) *api.Handler) (*api.Handler, error) {
+	cfg, err := config.Load(env.Getenv, config.Needs{ServerURL: host == plex.ServerHost})
+	if err != nil {
+		return nil, err
+	}
+	logger := slog.New(slog.NewJSONHandler(env.Log, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	slog.SetDefault(logger)
+
+	client, err := plex.New(plex.Config{
+		ServerURL:        cfg.ServerURL,
+		PlexTVURL:        cfg.PlexTVURL,
+		ClientIdentifier: cfg.ClientIdentifier,
+		Product:          cfg.Product,
+		Version:          cfg.Version,
+	})
+	if err != nil {
+		return nil, &config.Error{Setting: "Plex client settings", Problem: err.Error()}
+	}
+	p, ok := any(client).(P)
+	if !ok {
+		return nil, fmt.Errorf("the handler's Plex interface %T is not implemented by *plex.Client", (*P)(nil))
+	}
+
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, &config.Error{Setting: "AWS SDK configuration", Problem: "cannot be loaded"}
+	}
+	if awsCfg.Region == "" {
+		return nil, &config.Error{Setting: "AWS_REGION", Problem: "is required"}
+	}
+	store := secret.NewStore(secretsmanager.NewFromConfig(awsCfg), cfg.SecretID,
+		secret.Options{TTL: cfg.SecretTTL, Logger: logger})
+
+	// Cold-start overlap: fetch the secret and open the Plex connection
+	// while the runtime starts, instead of on the first request.
+	go store.Prefetch()
+	go warm(client, host, logger)
+
+	h := newHandler(p)
+	h.Secrets, h.Logger = store, logger
+	return h, nil
+}
+
+func warm(c *plex.Client, host plex.Host, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), warmTimeout)
+	defer cancel()
+	if err := c.Warm(ctx, host); err != nil {
+		// The first request will connect anyway; only say that it will pay for it.
+		attrs := []any{"host", hostName(host)}
+		var pe *plex.Error
+		if errors.As(err, &pe) {
+			attrs = append(attrs, "plexKind", pe.Kind.Error())
+		}
+		logger.Debug("plex warm-up failed", attrs...)
+	}
+}
+
+func hostName(h plex.Host) string {
+	if h == plex.ServerHost {
+		return "server"
+	}
+	return "plex.tv"
+}
+
+// logInitFailure writes the one line that explains a failed init.
+func logInitFailure(w io.Writer, err error) {
+	attrs := []any{"error", err.Error()}
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		attrs = append(attrs, "setting", ce.Setting)
+	}
+	slog.New(slog.NewJSONHandler(w, nil)).Error("init failed", attrs...)
+}

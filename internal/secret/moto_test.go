@@ -1,0 +1,160 @@
+package secret_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plexauth/plexauth/internal/motoserver"
+	"github.com/plexauth/plexauth/internal/secret"
+	"github.com/plexauth/plexauth/internal/secret/secrettest"
+)
+
+// TestMoto runs the Store through the real SDK against moto_server, found
+// through the environment as in the functions. One server serves every
+// subtest (each on its own secret); the last one stops it.
+func TestMoto(t *testing.T) {
+	start := time.Now()
+	moto := motoserver.StartServer(t)
+	t.Logf("moto_server answered after %v", time.Since(start).Round(time.Millisecond))
+	secrettest.SetEnv(t, moto.URL)
+	client := envClient(t, noRetryWait)
+
+	newStore := func(t *testing.T, id string, c *clock) *secret.Store {
+		return secret.NewStore(client, id, secret.Options{Now: c.Now, Logger: testLogger(t)})
+	}
+
+	t.Run("cache hits", func(t *testing.T) {
+		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/hits", secretJSON(adminToken))
+		store := newStore(t, arn, newClock())
+		for range 1000 {
+			if v, _, err := store.Get(t.Context()); err != nil || v.PlexToken != adminToken {
+				t.Fatalf("Get = (%q, %v)", v.PlexToken, err)
+			}
+		}
+		wantFetches(t, store, 1)
+	})
+
+	t.Run("concurrent misses", func(t *testing.T) {
+		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/concurrent", secretJSON(adminToken))
+		store := newStore(t, arn, newClock())
+		var wg sync.WaitGroup
+		errs := make(chan error, 100)
+		for range 100 {
+			wg.Go(func() {
+				if _, _, err := store.Get(t.Context()); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("Get: %v", err)
+		}
+		wantFetches(t, store, 1)
+	})
+
+	t.Run("ttl expiry", func(t *testing.T) {
+		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/ttl", secretJSON(adminToken))
+		c := newClock()
+		store := newStore(t, arn, c)
+		steps := []struct {
+			advance     time.Duration
+			wantFetches int64
+		}{
+			{0, 1},
+			{5*time.Minute - time.Second, 1},
+			{time.Second, 2},
+			{time.Minute, 2},
+		}
+		for i, s := range steps {
+			c.Add(s.advance)
+			if _, _, err := store.Get(t.Context()); err != nil {
+				t.Fatalf("step %d: Get: %v", i, err)
+			}
+			wantFetches(t, store, s.wantFetches)
+		}
+	})
+
+	t.Run("rotation", func(t *testing.T) {
+		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/rotate", secretJSON(adminToken))
+		store := newStore(t, arn, newClock())
+		stale, _, err := store.Get(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		motoserver.PutSecretValue(t, moto.URL, arn, secretJSON(newToken))
+		if v, hit, _ := store.Get(t.Context()); !hit || v.PlexToken != adminToken {
+			t.Fatalf("Get before Refresh = (%q, hit %v), want the cached old token", v.PlexToken, hit)
+		}
+		for i := range 3 { // the first fetches; the others find the newer value cached
+			v, err := store.Refresh(t.Context(), stale)
+			if err != nil || v.PlexToken != newToken {
+				t.Fatalf("Refresh %d = (%q, %v), want the rotated token", i, v.PlexToken, err)
+			}
+			wantFetches(t, store, 2)
+		}
+		if v, _, _ := store.Get(t.Context()); v.PlexToken != newToken {
+			t.Errorf("Get after Refresh = %q", v.PlexToken)
+		}
+	})
+
+	t.Run("by name", func(t *testing.T) {
+		motoserver.CreateSecret(t, moto.URL, "plexauth/plain", adminToken)
+		store := newStore(t, "plexauth/plain", newClock())
+		v, _, err := store.Get(t.Context())
+		if err != nil || v.PlexToken != adminToken || len(v.Callers) != 0 {
+			t.Fatalf("Get = (%v, %v)", v, err)
+		}
+	})
+
+	t.Run("errors", func(t *testing.T) {
+		motoserver.CreateSecret(t, moto.URL, "plexauth/malformed", `{"plexToken":"`+adminToken+`","callers":{"alice":"`+aliceKey+`"}}`)
+		tests := []struct {
+			name, id string
+			want     error
+			wantKind string
+		}{
+			{"missing secret", "plexauth/missing", secret.ErrUnavailable, "ResourceNotFoundException"},
+			{"malformed secret", "plexauth/malformed", secret.ErrMalformed, "malformed"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				store := newStore(t, tt.id, newClock())
+				_, _, err := store.Get(t.Context())
+				if !errors.Is(err, tt.want) || secret.Kind(err) != tt.wantKind {
+					t.Fatalf("Get: %v (kind %q), want %v (kind %q)", err, secret.Kind(err), tt.want, tt.wantKind)
+				}
+				wantFetches(t, store, 1)
+			})
+		}
+	})
+
+	// Last: it stops moto.
+	t.Run("unreachable", func(t *testing.T) {
+		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/unreachable", secretJSON(adminToken))
+		c := newClock()
+		warm := newStore(t, arn, c)
+		if _, _, err := warm.Get(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		moto.Stop()
+
+		cold := newStore(t, arn, c)
+		if _, _, err := cold.Get(t.Context()); !errors.Is(err, secret.ErrUnavailable) || secret.Kind(err) != "unreachable" {
+			t.Fatalf("cold Get: %v (kind %q), want ErrUnavailable, unreachable", err, secret.Kind(err))
+		}
+
+		c.Add(6 * time.Minute) // past the TTL, within the grace
+		if v, _, err := warm.Get(t.Context()); err != nil || v.PlexToken != adminToken {
+			t.Fatalf("warm Get within grace = (%q, %v), want the stale value", v.PlexToken, err)
+		}
+		c.Add(15 * time.Minute) // past the grace
+		if _, _, err := warm.Get(t.Context()); !errors.Is(err, secret.ErrUnavailable) {
+			t.Fatalf("warm Get after grace: %v, want ErrUnavailable", err)
+		}
+		wantFetches(t, warm, 3)
+	})
+}

@@ -1,0 +1,303 @@
+// Package secrettest is a Secrets Manager stand-in for tests: an httptest
+// server on 127.0.0.1 that answers GetSecretValue in the service's JSON
+// protocol, so the real AWS SDK client can be tested without AWS or moto.
+package secrettest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+const (
+	Region    = "us-east-1"
+	accountID = "123456789012"
+)
+
+// Fault makes the server answer GetSecretValue with an error.
+type Fault struct {
+	Type   string // the error code ("__type"), e.g. "AccessDeniedException"; default "InternalServiceError"
+	Status int    // default 400, or 500 for InternalServiceError
+	Times  int    // the next Times requests only; 0 = until cleared
+	Raw    string // if set: answer 200 with this body as is, a response the SDK cannot decode
+}
+
+// Server is the stand-in. Its zero value is not usable: call NewServer.
+type Server struct {
+	URL string // endpoint for the SDK's BaseEndpoint or AWS_ENDPOINT_URL_SECRETS_MANAGER
+
+	ts       *httptest.Server
+	mu       sync.Mutex
+	secrets  map[string]*secret // by name and by ARN
+	fault    *Fault
+	gate     chan struct{}
+	arrivals chan struct{}
+	calls    int
+}
+
+type secret struct {
+	name, arn string
+	str       *string
+	bin       []byte
+	version   int
+}
+
+// NewServer starts a server on 127.0.0.1, closed when the test ends.
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{secrets: map[string]*secret{}}
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.ts.URL
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close releases any held request and stops the server.
+func (s *Server) Close() {
+	s.release()
+	s.ts.Close()
+}
+
+// Put creates the secret or gives it a new AWSCURRENT version holding value.
+func (s *Server) Put(name, value string) (arn string) { return s.put(name, &value, nil) }
+
+// PutBinary is Put with a SecretBinary value.
+func (s *Server) PutBinary(name string, value []byte) (arn string) { return s.put(name, nil, value) }
+
+func (s *Server) put(name string, str *string, bin []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec := s.secrets[name]
+	if sec == nil {
+		sum := sha256.Sum256([]byte(name))
+		sec = &secret{name: name, arn: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", Region, accountID, name, hex.EncodeToString(sum[:3]))}
+		s.secrets[name], s.secrets[sec.arn] = sec, sec
+	}
+	sec.str, sec.bin = str, bin
+	sec.version++
+	return sec.arn
+}
+
+// Delete removes the secret: GetSecretValue answers ResourceNotFoundException.
+func (s *Server) Delete(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sec := s.secrets[name]; sec != nil {
+		delete(s.secrets, sec.name)
+		delete(s.secrets, sec.arn)
+	}
+}
+
+// SetFault makes GetSecretValue fail as f says.
+func (s *Server) SetFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = &f
+}
+
+// ClearFault ends SetFault.
+func (s *Server) ClearFault() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = nil
+}
+
+// Hold makes requests wait, each sending on arrivals once it waits, until
+// release is called (also called by Close). It lets a test line up
+// concurrent callers behind one request.
+func (s *Server) Hold() (arrivals <-chan struct{}, release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gate, s.arrivals = make(chan struct{}), make(chan struct{}, 1024)
+	return s.arrivals, s.release
+}
+
+func (s *Server) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gate != nil {
+		close(s.gate)
+		s.gate = nil
+	}
+}
+
+// Calls returns how many requests the server received (an SDK retry counts).
+func (s *Server) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// Client returns a real SDK client pointed at the server.
+func (s *Server) Client(t testing.TB, opts ...func(*config.LoadOptions) error) *secretsmanager.Client {
+	return NewClient(t, s.URL, opts...)
+}
+
+// NewClient returns a real SDK client for endpoint with static dummy
+// credentials, region us-east-1 and no shared config files.
+func NewClient(t testing.TB, endpoint string, opts ...func(*config.LoadOptions) error) *secretsmanager.Client {
+	t.Helper()
+	base := []func(*config.LoadOptions) error{
+		config.WithRegion(Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background(), append(base, opts...)...)
+	if err != nil {
+		t.Fatalf("aws config: %v", err)
+	}
+	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+	})
+}
+
+// Env is the environment that points config.LoadDefaultConfig at endpoint
+// with dummy credentials and nothing from the machine (no shared config, no
+// instance metadata): for t.Setenv or a child process.
+func Env(endpoint string) []string {
+	return []string{
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + endpoint,
+		"AWS_REGION=" + Region,
+		"AWS_ACCESS_KEY_ID=test",
+		"AWS_SECRET_ACCESS_KEY=test",
+		"AWS_SESSION_TOKEN=",
+		"AWS_PROFILE=",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=",
+		"AWS_CONFIG_FILE=" + os.DevNull,
+		"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
+	}
+}
+
+// SetEnv sets Env(endpoint) for the rest of the test.
+func SetEnv(t testing.TB, endpoint string) {
+	t.Helper()
+	for _, kv := range Env(endpoint) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
+
+// ClosedEndpoint returns the URL of a loopback port nothing listens on.
+func ClosedEndpoint(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.calls++
+	gate, arrivals := s.gate, s.arrivals
+	s.mu.Unlock()
+	if gate != nil {
+		arrivals <- struct{}{}
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+	}
+
+	if r.Method != http.MethodPost || r.URL.Path != "/" {
+		writeError(w, http.StatusNotFound, "UnknownOperationException", "unknown operation")
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
+		writeError(w, http.StatusBadRequest, "SerializationException", "unexpected content type")
+		return
+	}
+	if op := r.Header.Get("X-Amz-Target"); op != "secretsmanager.GetSecretValue" {
+		writeError(w, http.StatusBadRequest, "UnknownOperationException", "unsupported operation")
+		return
+	}
+	var in struct{ SecretId string }
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil || in.SecretId == "" {
+		writeError(w, http.StatusBadRequest, "ValidationException", "SecretId is required")
+		return
+	}
+
+	s.mu.Lock()
+	f := s.takeFaultLocked()
+	sec := s.secrets[in.SecretId]
+	var out map[string]any
+	if sec != nil {
+		out = map[string]any{
+			"ARN":           sec.arn,
+			"Name":          sec.name,
+			"VersionId":     fmt.Sprintf("00000000-0000-4000-8000-%012d", sec.version),
+			"VersionStages": []string{"AWSCURRENT"},
+			"CreatedDate":   float64(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()),
+		}
+		if sec.str != nil {
+			out["SecretString"] = *sec.str
+		} else {
+			out["SecretBinary"] = sec.bin // []byte encodes as base64, as the protocol wants
+		}
+	}
+	s.mu.Unlock()
+
+	switch {
+	case f != nil && f.Raw != "":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, f.Raw)
+	case f != nil:
+		writeError(w, f.Status, f.Type, "injected failure")
+	case sec == nil:
+		writeError(w, http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+	default:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		json.NewEncoder(w).Encode(out)
+	}
+}
+
+func (s *Server) takeFaultLocked() *Fault {
+	f := s.fault
+	if f == nil {
+		return nil
+	}
+	if f.Times > 0 {
+		if f.Times--; f.Times == 0 {
+			s.fault = nil
+		}
+	}
+	g := *f
+	if g.Type == "" {
+		g.Type = "InternalServiceError"
+	}
+	if g.Status == 0 {
+		g.Status = http.StatusBadRequest
+		if g.Type == "InternalServiceError" {
+			g.Status = http.StatusInternalServerError
+		}
+	}
+	return &g
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+}

@@ -1,0 +1,218 @@
+package plex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config describes the one Client a process builds at start.
+type Config struct {
+	ServerURL        string // Plex Media Server base URL; needed by TransientToken and Source
+	PlexTVURL        string // default "https://plex.tv"
+	ClientIdentifier string // required; keep it stable, a new one registers a new device
+
+	// X-Plex-* headers. Product and Version are always sent and default to
+	// "plexauth" and "1.0.0"; the others are sent only when set.
+	Product, Version, Platform, PlatformVersion, Device, DeviceName string
+
+	// HTTPClient defaults to a client with a keep-alive Transport. Whichever
+	// client is used, redirects are not followed unless it sets CheckRedirect:
+	// Go would forward X-Plex-Token to the redirect's host.
+	HTTPClient *http.Client
+
+	Retry        RetryPolicy
+	MaxBodyBytes int64 // response body limit, default 256 KiB
+}
+
+// RetryPolicy governs retries of TransientToken, Source and User after a 429,
+// a 500/502/503/504 or a connection failure. SignIn is retried at most once,
+// and only when the request never left this machine.
+type RetryPolicy struct {
+	MaxAttempts int           // total attempts, default 3; 1 disables retries
+	BaseDelay   time.Duration // first backoff ceiling, default 100ms; doubles per attempt
+	MaxDelay    time.Duration // caps every wait, default 2s; a longer Retry-After ends the retries
+}
+
+// Host names a host Warm connects to.
+type Host int
+
+const (
+	ServerHost Host = iota // the Plex Media Server (Config.ServerURL)
+	PlexTVHost             // plex.tv (Config.PlexTVURL)
+)
+
+// Client calls Plex. It is safe for concurrent use; build it once and share it.
+type Client struct {
+	hc      *http.Client
+	header  http.Header // what every request carries, built once
+	maxBody int64
+	retry   RetryPolicy
+
+	server, plexTV                     *url.URL // base URLs, for Warm; server is nil when not configured
+	transient, resources, user, signIn *url.URL // endpoints; copied per request, never mutated
+
+	// Injectable so tests can check the backoff schedule without waiting.
+	jitter func(max time.Duration) time.Duration
+	sleep  func(ctx context.Context, d time.Duration) error
+	now    func() time.Time
+}
+
+// New checks cfg and builds a Client.
+func New(cfg Config) (*Client, error) {
+	if cfg.ClientIdentifier == "" {
+		return nil, errors.New("plex: ClientIdentifier is required")
+	}
+	if cfg.PlexTVURL == "" {
+		cfg.PlexTVURL = "https://plex.tv"
+	}
+	if cfg.Product == "" {
+		cfg.Product = "plexauth"
+	}
+	if cfg.Version == "" {
+		cfg.Version = "1.0.0"
+	}
+	header := http.Header{"Accept": {"application/json"}}
+	for _, h := range []struct{ name, value string }{
+		{"X-Plex-Client-Identifier", cfg.ClientIdentifier},
+		{"X-Plex-Product", cfg.Product},
+		{"X-Plex-Version", cfg.Version},
+		{"X-Plex-Platform", cfg.Platform},
+		{"X-Plex-Platform-Version", cfg.PlatformVersion},
+		{"X-Plex-Device", cfg.Device},
+		{"X-Plex-Device-Name", cfg.DeviceName},
+	} {
+		if h.value == "" {
+			continue
+		}
+		if !validHeaderValue(h.value) {
+			return nil, fmt.Errorf("plex: %s holds a character not allowed in a header", h.name)
+		}
+		header[h.name] = []string{h.value}
+	}
+
+	c := &Client{
+		header:  header,
+		maxBody: cfg.MaxBodyBytes,
+		retry:   cfg.Retry,
+		jitter:  fullJitter,
+		sleep:   sleepContext,
+		now:     time.Now,
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = 256 << 10
+	}
+	if c.retry.MaxAttempts <= 0 {
+		c.retry.MaxAttempts = 3
+	}
+	if c.retry.BaseDelay <= 0 {
+		c.retry.BaseDelay = 100 * time.Millisecond
+	}
+	if c.retry.MaxDelay <= 0 {
+		c.retry.MaxDelay = 2 * time.Second
+	}
+	c.retry.MaxDelay = max(c.retry.MaxDelay, c.retry.BaseDelay)
+
+	if cfg.HTTPClient != nil {
+		hc := *cfg.HTTPClient // a copy: the caller's client stays as it was
+		c.hc = &hc
+	} else {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 16 // the default 2 would close connections under concurrent calls
+		// Timeout is a backstop for contexts without a deadline.
+		c.hc = &http.Client{Transport: t, Timeout: 30 * time.Second}
+	}
+	if c.hc.CheckRedirect == nil {
+		c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+
+	var err error
+	if c.plexTV, err = baseURL("PlexTVURL", cfg.PlexTVURL); err != nil {
+		return nil, err
+	}
+	c.user = endpoint(c.plexTV, "/api/v2/user", "")
+	c.signIn = endpoint(c.plexTV, "/api/v2/users/signin", "")
+	if cfg.ServerURL != "" {
+		if c.server, err = baseURL("ServerURL", cfg.ServerURL); err != nil {
+			return nil, err
+		}
+		c.transient = endpoint(c.server, "/security/token", "type=delegation&scope=all")
+		c.resources = endpoint(c.server, "/security/resources", "")
+	}
+	return c, nil
+}
+
+// baseURL parses an http(s) base URL. Credentials, a query or a fragment are
+// refused: they would end up in every request (and in error strings).
+func baseURL(name, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("plex: %s must be an absolute http or https URL", name)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("plex: %s must not hold credentials, a query or a fragment", name)
+	}
+	return u, nil
+}
+
+func endpoint(base *url.URL, path, query string) *url.URL {
+	u := *base
+	u.Path = strings.TrimSuffix(base.Path, "/") + path
+	u.RawPath = "" // re-derived from Path when needed
+	u.RawQuery = query
+	return &u
+}
+
+// validHeaderValue refuses control characters, which net/http would reject
+// on every request anyway.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Warm opens a connection to h and leaves it in the pool, so that the first
+// real call does not pay for DNS, TCP and TLS. Any answer will do; only a
+// failure to reach h is returned.
+func (c *Client) Warm(ctx context.Context, h Host) error {
+	const op = "warm"
+	var u *url.URL
+	switch h {
+	case ServerHost:
+		u = c.server
+	case PlexTVHost:
+		u = c.plexTV
+	}
+	if u == nil {
+		return invalid(op, "no URL configured for that host")
+	}
+	resp, err := c.hc.Do(c.newRequest(ctx, &call{op: op, method: http.MethodHead, url: u}))
+	if err != nil {
+		return transportError(ctx, op, err)
+	}
+	closeBody(resp.Body)
+	return nil
+}
+
+// fullJitter picks a wait uniformly in [0, d]: clients that failed together
+// do not retry together.
+func fullJitter(d time.Duration) time.Duration { return rand.N(d + 1) }
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

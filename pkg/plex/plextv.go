@@ -1,0 +1,67 @@
+package plex
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// User returns the plex.tv account behind token (GET /api/v2/user). An
+// ErrUnauthorized answer means plex.tv does not accept the token; any other
+// failure proves nothing about it.
+func (c *Client) User(ctx context.Context, token string) (*User, error) {
+	const op = "user"
+	if err := checkToken(op, token); err != nil {
+		return nil, err
+	}
+	rep, err := c.do(ctx, &call{
+		op: op, method: http.MethodGet, url: c.user,
+		token: token, secrets: []string{token},
+	})
+	if err != nil {
+		return nil, err
+	}
+	u, derr := decodeUser(rep.format, rep.body)
+	if derr != nil {
+		return nil, &Error{Op: op, Kind: ErrMalformedResponse, Status: rep.status, Err: derr}
+	}
+	return u, nil
+}
+
+// SignIn signs in to plex.tv with a login and password (and a two-factor
+// code when the account needs one) and returns the account with its
+// AuthToken. It is not retried once plex.tv may have seen it: repeated
+// failed sign-ins get the caller's IP blocked.
+func (c *Client) SignIn(ctx context.Context, cr Credentials) (*User, error) {
+	const op = "sign in"
+	switch {
+	case cr.Login == "":
+		return nil, invalid(op, "login is empty")
+	case cr.Password == "":
+		return nil, invalid(op, "password is empty")
+	}
+	form := url.Values{
+		"login":      {cr.Login},
+		"password":   {cr.Password},
+		"rememberMe": {strconv.FormatBool(cr.RememberMe)},
+	}
+	if cr.VerificationCode != "" {
+		form.Set("verificationCode", cr.VerificationCode)
+	}
+	rep, err := c.do(ctx, &call{
+		op: op, method: http.MethodPost, url: c.signIn, form: form.Encode(),
+		signIn: true, secrets: []string{cr.Password, cr.VerificationCode},
+	})
+	if err != nil {
+		return nil, err
+	}
+	u, derr := decodeUser(rep.format, rep.body)
+	if derr == nil && u.AuthToken == "" {
+		derr = errNoAuthToken
+	}
+	if derr != nil {
+		return nil, &Error{Op: op, Kind: ErrMalformedResponse, Status: rep.status, Err: derr}
+	}
+	return u, nil
+}
