@@ -59,6 +59,8 @@ build-SigninFunction: ## sam build: functions/signin -> $ARTIFACTS_DIR/bootstrap
 # artifacts_dir is ARTIFACTS_DIR, or a clear stop when run outside sam.
 artifacts_dir = $(if $(ARTIFACTS_DIR),$(ARTIFACTS_DIR),$(error ARTIFACTS_DIR is not set: this target is for sam build; use make build))
 
+# -count=1: some tests run tools (cfn-lint, make, moto_server) whose inputs the
+# Go test cache cannot see, so a cached pass could be stale.
 test: ## go vet, then every test with the race detector (includes the template checks)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...

@@ -43,7 +43,7 @@ func TestHandler(t *testing.T) {
 		// A rejected caller token is an answer, not an error, and never
 		// refreshes the admin secret.
 		{Name: "caller's token not valid", Event: get.With("X-Plex-Token", "revoked-user-token-0001"), Secrets: noRefresh, Status: 200,
-			Hidden: []string{"revoked-user-token-0001"},
+			Hidden: []string{"revoked-user-token-0001"}, Log: map[string]any{"plexStatus": 401.0, "caller": apitest.CallerName},
 			Check: func(t *testing.T, r apitest.Response) {
 				answer(false, "", "revoked-user-token-0001")(t, r)
 				if noRefresh.Refreshes() != 0 {
@@ -51,7 +51,7 @@ func TestHandler(t *testing.T) {
 				}
 			}},
 		{Name: "plex 422 invalid token", Event: user, Setup: func(*testing.T) { p.SetFault(plextest.RouteUser, plextest.Fault{Status: 422}) },
-			Status: 200, Check: answer(false, "", plextest.UserToken)},
+			Status: 200, Log: map[string]any{"plexStatus": 422.0}, Check: answer(false, "", plextest.UserToken)},
 	}
 	cases = append(cases, apitest.AuthCases(ev, "PUT")...)
 	cases = append(cases, apitest.BodyCases(post)...)

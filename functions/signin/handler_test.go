@@ -67,25 +67,16 @@ func TestHandler(t *testing.T) {
 		{Name: "wrong password", Event: post.JSONBody(`{"login":"alice","password":"wrong-password-0001"}`), Status: 403, Code: "plex_unauthorized",
 			Hidden: []string{"wrong-password-0001"}},
 		{Name: "ip blocked", Event: post.JSONBody(alice), Setup: block, Status: 403, Code: "plex_ip_blocked", Check: plexCode(1031)},
-		{Name: "empty login", Event: post.JSONBody(`{"login":"","password":"pw-0001"}`), Status: 400, Code: "invalid_request", Check: names("login")},
-		{Name: "missing password", Event: post.JSONBody(`{"login":"alice"}`), Status: 400, Code: "invalid_request", Check: names("password")},
-		{Name: "empty form", Event: post.FormBody("login=&password="), Status: 400, Code: "invalid_request", Check: names("login")},
-		{Name: "no body", Event: post, Status: 400, Code: "invalid_request", Check: names("login")},
-		{Name: "login not a string", Event: post.JSONBody(`{"login":1,"password":"pw-0001"}`), Status: 400, Code: "invalid_request", Check: names("login")},
-		{Name: "rememberMe not a bool", Event: post.JSONBody(`{"login":"alice","password":"pw-0001","rememberMe":"yes"}`), Status: 400, Code: "invalid_request", Check: names("rememberMe")},
-		{Name: "code not a string", Event: post.JSONBody(`{"login":"alice","password":"pw-0001","verificationCode":123456}`), Status: 400, Code: "invalid_request", Check: names("verificationCode")},
+		{Name: "empty login", Event: post.JSONBody(`{"login":"","password":"pw-0001"}`), Status: 400, Code: "invalid_request", Check: apitest.Names("login")},
+		{Name: "missing password", Event: post.JSONBody(`{"login":"alice"}`), Status: 400, Code: "invalid_request", Check: apitest.Names("password")},
+		{Name: "empty form", Event: post.FormBody("login=&password="), Status: 400, Code: "invalid_request", Check: apitest.Names("login")},
+		{Name: "no body", Event: post, Status: 400, Code: "invalid_request", Check: apitest.Names("login")},
+		{Name: "login not a string", Event: post.JSONBody(`{"login":1,"password":"pw-0001"}`), Status: 400, Code: "invalid_request", Check: apitest.Names("login")},
+		{Name: "rememberMe not a bool", Event: post.JSONBody(`{"login":"alice","password":"pw-0001","rememberMe":"yes"}`), Status: 400, Code: "invalid_request", Check: apitest.Names("rememberMe")},
+		{Name: "code not a string", Event: post.JSONBody(`{"login":"alice","password":"pw-0001","verificationCode":123456}`), Status: 400, Code: "invalid_request", Check: apitest.Names("verificationCode")},
 	}
 	cases = append(cases, apitest.AuthCases(ev.JSONBody(alice), "GET")...)
 	cases = append(cases, apitest.BodyCases(post)...)
 	cases = append(cases, p.FaultCases(ev.JSONBody(alice), plextest.RouteSignIn)...)
 	apitest.Run(t, p.Handler(func() *api.Handler { return newHandler(p.Client) }), cases)
-}
-
-// names checks that the error message names the field at fault.
-func names(field string) func(*testing.T, apitest.Response) {
-	return func(t *testing.T, r apitest.Response) {
-		if len(r.Error.Message) < len(field) || r.Error.Message[:len(field)] != field {
-			t.Errorf("message %q does not start with %q", r.Error.Message, field)
-		}
-	}
 }

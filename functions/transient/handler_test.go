@@ -14,7 +14,9 @@ func TestHandler(t *testing.T) {
 	ev := apitest.Event{Method: "POST", Path: "/transient-token"}
 	post := ev.Authorized()
 	cases := []apitest.Case{
-		{Name: "transient token", Event: post, Status: 200, Check: func(t *testing.T, r apitest.Response) {
+		{Name: "transient token", Event: post, Status: 200, Log: map[string]any{
+			"route": "/transient-token", "method": "POST", "caller": apitest.CallerName, "secretCache": "hit", "level": "INFO",
+		}, Check: func(t *testing.T, r apitest.Response) {
 			var out map[string]string
 			r.Decode(t, &out)
 			if !strings.HasPrefix(out["token"], "transient-") || len(out) != 1 {

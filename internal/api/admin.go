@@ -23,13 +23,15 @@ func AsAdmin[T any](ctx context.Context, r *Request, call func(ctx context.Conte
 		return v, err
 	}
 	fresh, rerr := r.secrets.Refresh(ctx, r.secret)
-	r.refreshed = true
-	if rerr != nil {
+	switch {
+	case rerr != nil:
+		r.refresh = "failed"
 		return v, rerr
-	}
-	if fresh.PlexToken == "" || fresh.PlexToken == r.secret.PlexToken {
+	case fresh.PlexToken == "" || fresh.PlexToken == r.secret.PlexToken:
+		r.refresh = "unchanged"
 		return v, err
 	}
+	r.refresh = "rotated"
 	r.secret = fresh
 	return call(ctx, fresh.PlexToken)
 }

@@ -55,11 +55,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	ctx, cancel := h.withMargin(ctx)
 	defer cancel()
 
-	v, err := h.serve(ctx, r)
-	var resp events.APIGatewayV2HTTPResponse
-	if err == nil {
-		resp, err = success(v)
-	}
+	resp, err := h.serve(ctx, r)
 	var e *Error
 	if err != nil {
 		e = toError(err)
@@ -69,25 +65,30 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	return resp, nil
 }
 
-// serve runs the checks every route shares, in order, then the Op. A panic
-// is answered with 500; its value is not logged as it may hold request data.
-func (h *Handler) serve(ctx context.Context, r *Request) (v any, err error) {
+// serve runs the checks every route shares, in order, then the Op, and
+// renders its answer. A panic is answered with 500; its value is not logged
+// as it may hold request data.
+func (h *Handler) serve(ctx context.Context, r *Request) (resp events.APIGatewayV2HTTPResponse, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.stack = debug.Stack()
-			v, err = nil, internalError(errPanic)
+			err = internalError(errPanic)
 		}
 	}()
 	if !slices.Contains(h.Methods, r.Method) {
-		return nil, methodNotAllowed(h.Methods)
+		return resp, methodNotAllowed(h.Methods)
 	}
 	if err := h.authenticate(ctx, r); err != nil {
-		return nil, err
+		return resp, err
 	}
 	if err := r.readParams(); err != nil {
-		return nil, err
+		return resp, err
 	}
-	return h.Op(ctx, r)
+	v, err := h.Op(ctx, r)
+	if err != nil {
+		return resp, err
+	}
+	return success(v)
 }
 
 var errPanic = errors.New("panic in handler")

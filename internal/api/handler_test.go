@@ -107,11 +107,11 @@ func TestBodies(t *testing.T) {
 		{Name: "base64 encoded far over the limit", Event: huge.Encoded(), Status: 413, Code: "payload_too_large"},
 		{Name: "base64 json", Event: auth.JSONBody(`{"source":"server://x"}`).Encoded(), Status: 200, Check: wantSource("server://x")},
 		{Name: "base64 form", Event: auth.FormBody("source=server%3A%2F%2Fx").Encoded(), Status: 200, Check: wantSource("server://x")},
-		{Name: "malformed json", Event: auth.JSONBody(`{"source":`), Status: 400, Code: "invalid_request", Check: wantMessage("body")},
-		{Name: "json array", Event: auth.JSONBody(`["source"]`), Status: 400, Code: "invalid_request", Check: wantMessage("body")},
-		{Name: "json null", Event: auth.JSONBody(`null`), Status: 400, Code: "invalid_request", Check: wantMessage("body")},
+		{Name: "malformed json", Event: auth.JSONBody(`{"source":`), Status: 400, Code: "invalid_request", Check: apitest.Names("body")},
+		{Name: "json array", Event: auth.JSONBody(`["source"]`), Status: 400, Code: "invalid_request", Check: apitest.Names("body")},
+		{Name: "json null", Event: auth.JSONBody(`null`), Status: 400, Code: "invalid_request", Check: apitest.Names("body")},
 		{Name: "trailing data", Event: auth.JSONBody(`{"source":"a"} {}`), Status: 400, Code: "invalid_request"},
-		{Name: "malformed form", Event: auth.FormBody("source=%zz"), Status: 400, Code: "invalid_request", Check: wantMessage("body")},
+		{Name: "malformed form", Event: auth.FormBody("source=%zz"), Status: 400, Code: "invalid_request", Check: apitest.Names("body")},
 	})
 }
 
@@ -121,14 +121,6 @@ func wantSource(s string) func(*testing.T, apitest.Response) {
 		r.Decode(t, &out)
 		if out.Source != s {
 			t.Errorf("source = %q, want %q", out.Source, s)
-		}
-	}
-}
-
-func wantMessage(sub string) func(*testing.T, apitest.Response) {
-	return func(t *testing.T, r apitest.Response) {
-		if !strings.Contains(r.Error.Message, sub) {
-			t.Errorf("message %q does not mention %q", r.Error.Message, sub)
 		}
 	}
 }
@@ -147,18 +139,18 @@ func TestParams(t *testing.T) {
 	apitest.Run(t, route(required, "GET", "POST"), []apitest.Case{
 		{Name: "json fields", Event: json(`{"source":"s","refresh":true,"unknown":[1,2]}`), Status: 200, Check: wantSource("s")},
 		{Name: "json null refresh", Event: json(`{"source":"s","refresh":null}`), Status: 200},
-		{Name: "json missing", Event: json(`{"refresh":true}`), Status: 400, Code: "invalid_request", Check: wantMessage("source")},
-		{Name: "json empty", Event: json(`{"source":""}`), Status: 400, Code: "invalid_request", Check: wantMessage("source")},
-		{Name: "json blank", Event: json(`{"source":"  "}`), Status: 400, Code: "invalid_request", Check: wantMessage("source")},
-		{Name: "json null source", Event: json(`{"source":null}`), Status: 400, Code: "invalid_request", Check: wantMessage("source")},
-		{Name: "json number", Event: json(`{"source":42}`), Status: 400, Code: "invalid_request", Check: wantMessage("source")},
-		{Name: "json object", Event: json(`{"source":{"a":1}}`), Status: 400, Code: "invalid_request", Check: wantMessage("source")},
-		{Name: "json refresh as string", Event: json(`{"source":"s","refresh":"true"}`), Status: 400, Code: "invalid_request", Check: wantMessage("refresh")},
-		{Name: "empty post body", Event: auth, Status: 400, Code: "invalid_request", Check: wantMessage("source")},
+		{Name: "json missing", Event: json(`{"refresh":true}`), Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
+		{Name: "json empty", Event: json(`{"source":""}`), Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
+		{Name: "json blank", Event: json(`{"source":"  "}`), Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
+		{Name: "json null source", Event: json(`{"source":null}`), Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
+		{Name: "json number", Event: json(`{"source":42}`), Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
+		{Name: "json object", Event: json(`{"source":{"a":1}}`), Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
+		{Name: "json refresh as string", Event: json(`{"source":"s","refresh":"true"}`), Status: 400, Code: "invalid_request", Check: apitest.Names("refresh")},
+		{Name: "empty post body", Event: auth, Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
 		{Name: "query", Event: get("source=server%3A%2F%2Fx&refresh=true"), Status: 200, Check: wantSource("server://x")},
 		{Name: "query refresh 0", Event: get("source=s&refresh=0"), Status: 200},
-		{Name: "query refresh yes", Event: get("source=s&refresh=yes"), Status: 400, Code: "invalid_request", Check: wantMessage("refresh")},
-		{Name: "query missing", Event: get(""), Status: 400, Code: "invalid_request", Check: wantMessage("source")},
+		{Name: "query refresh yes", Event: get("source=s&refresh=yes"), Status: 400, Code: "invalid_request", Check: apitest.Names("refresh")},
+		{Name: "query missing", Event: get(""), Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
 		{Name: "query malformed", Event: get("source=%zz"), Status: 400, Code: "invalid_request"},
 	})
 }
@@ -330,7 +322,7 @@ func TestLogLine(t *testing.T) {
 	want := map[string]any{
 		"level": "ERROR", "msg": "request", "requestId": "lambda-1", "route": "/test", "method": "POST",
 		"caller": "tester", "status": 502.0, "code": "plex_error", "plexStatus": 503.0, "plexCode": 7.0,
-		"plexKind": "plex: upstream failure", "secretCache": "hit",
+		"plexKind": "upstream failure", "secretCache": "hit",
 	}
 	for k, v := range want {
 		if line[k] != v {

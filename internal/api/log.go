@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/plexauth/plexauth/pkg/plex"
@@ -23,8 +24,8 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 	if r.cacheHit != nil {
 		attrs = append(attrs, slog.String("secretCache", map[bool]string{true: "hit", false: "miss"}[*r.cacheHit]))
 	}
-	if r.refreshed {
-		attrs = append(attrs, slog.Bool("secretRefreshed", true))
+	if r.refresh != "" {
+		attrs = append(attrs, slog.String("secretRefresh", r.refresh))
 	}
 	plexErr := r.noted
 	level := slog.LevelInfo
@@ -66,5 +67,5 @@ func kindName(k error) string {
 	if k == nil {
 		return ""
 	}
-	return k.Error()
+	return strings.TrimPrefix(k.Error(), "plex: ")
 }

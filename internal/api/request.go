@@ -28,10 +28,10 @@ type Request struct {
 	secret  secret.Value
 
 	// facts for the log line
-	cacheHit  *bool
-	refreshed bool
-	noted     error
-	stack     []byte // of a recovered panic
+	cacheHit *bool
+	refresh  string // outcome of AsAdmin's refresh: "rotated", "unchanged", "failed"
+	noted    error
+	stack    []byte // of a recovered panic
 }
 
 // Header returns the named request header. API Gateway lower-cases names in

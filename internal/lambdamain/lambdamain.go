@@ -61,7 +61,6 @@ func Setup[P any](ctx context.Context, env Env, host plex.Host, newHandler func(
 		return nil, err
 	}
 	logger := slog.New(slog.NewJSONHandler(env.Log, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	slog.SetDefault(logger)
 
 	client, err := plex.New(plex.Config{
 		ServerURL:        cfg.ServerURL,

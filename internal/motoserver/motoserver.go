@@ -22,7 +22,7 @@ import (
 
 // startTimeout bounds the wait for a starting moto_server to answer; it
 // usually takes one to two seconds.
-const startTimeout = 30 * time.Second
+const startTimeout = 60 * time.Second
 
 // Server is a running moto_server, stopped when the test that started it ends.
 type Server struct {

@@ -273,3 +273,38 @@ func TestRestartOnSameServer(t *testing.T) {
 		t.Fatalf("Invoke on the restarted runtime: %v %v", err, res.Err)
 	}
 }
+
+func TestStop(t *testing.T) {
+	tests := []struct {
+		name        string
+		env         []string
+		wantSigterm bool
+	}{
+		{name: "plain runtime is killed", wantSigterm: false},
+		{name: "runtime with an extension gets SIGTERM first", env: []string{"HELLO_SIGTERM=1"}, wantSigterm: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bin := runtimeapi.Build(t, helloPkg)
+			srv, proc := runtimeapi.Run(t, bin, tt.env...)
+			ctx, cancel := context.WithTimeout(t.Context(), hang)
+			defer cancel()
+			if res, err := srv.Invoke(ctx, nil, 0); err != nil || res.Err != nil {
+				t.Fatalf("Invoke: %v %v", err, res.Err)
+			}
+			if err := proc.Stop(); err != nil {
+				t.Fatalf("Stop: %v", err)
+			}
+			if err := proc.Stop(); err != nil {
+				t.Fatalf("second Stop: %v", err)
+			}
+			got := bytes.Contains(proc.Stdout(), []byte(`"msg":"sigterm"`))
+			if got != tt.wantSigterm {
+				t.Errorf("SIGTERM handler ran = %v, want %v; stdout %q", got, tt.wantSigterm, proc.Stdout())
+			}
+			if proc.ExitErr() == nil && !tt.wantSigterm {
+				t.Error("killed runtime reports a clean exit")
+			}
+		})
+	}
+}

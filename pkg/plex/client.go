@@ -21,9 +21,10 @@ type Config struct {
 	// "plexauth" and "1.0.0"; the others are sent only when set.
 	Product, Version, Platform, PlatformVersion, Device, DeviceName string
 
-	// HTTPClient defaults to a client with a keep-alive Transport. Whichever
-	// client is used, redirects are not followed unless it sets CheckRedirect:
-	// Go would forward X-Plex-Token to the redirect's host.
+	// HTTPClient defaults to a client with a keep-alive Transport and a 30s
+	// Timeout (a backstop for contexts without a deadline). Whichever client
+	// is used, redirects are not followed unless it sets CheckRedirect: Go
+	// would forward X-Plex-Token to the redirect's host.
 	HTTPClient *http.Client
 
 	Retry        RetryPolicy

@@ -118,14 +118,15 @@ func decodeTransient(f format, body []byte) (string, error) {
 	return c.Token, nil
 }
 
-// decodeDevice returns the source's device. Connections is never nil, so
-// that it marshals as [] rather than null.
+// decodeDevice returns the source's device, which needs a clientIdentifier
+// or an accessToken to be one. Connections is never nil, so that it marshals
+// as [] rather than null.
 func decodeDevice(f format, body []byte) (*Device, error) {
 	c, err := decode[resourcesContainer](f, body, true)
 	if err != nil {
 		return nil, err
 	}
-	if len(c.Devices) == 0 {
+	if len(c.Devices) == 0 || (c.Devices[0].ClientIdentifier == "" && c.Devices[0].AccessToken == "") {
 		return nil, errNoDevice
 	}
 	w := c.Devices[0]

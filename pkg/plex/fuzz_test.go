@@ -52,7 +52,7 @@ func FuzzDecodeDevice(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, isXML bool) {
 		d, err := decodeDevice(fuzzFormat(isXML), body)
 		checkDecodeError(t, err)
-		if err == nil && (d == nil || d.Connections == nil) {
+		if err == nil && (d == nil || d.Connections == nil || (d.ClientIdentifier == "" && d.AccessToken == "")) {
 			t.Fatalf("success with device %+v", d)
 		}
 	})

@@ -21,8 +21,9 @@ type Case struct {
 	Timeout time.Duration // the invocation's deadline; 0: none
 	Setup   func(t *testing.T)
 	Status  int
-	Code    string   // error code; "" for a 200
-	Hidden  []string // values, besides the defaults, that must not be logged
+	Code    string         // error code; "" for a 200
+	Hidden  []string       // values, besides the defaults, that must not be logged
+	Log     map[string]any // fields the log line must hold, as JSON decodes them
 	Check   func(t *testing.T, r Response)
 }
 
@@ -61,6 +62,11 @@ func Run(t *testing.T, newHandler func() *api.Handler, cases []Case) {
 			line := logs.CheckLog(t, r.Status, append(hidden(tc, secrets), answerTokens(r.Body)...)...)
 			if tc.Code != "" && line["code"] != tc.Code {
 				t.Errorf("log code = %v, want %q", line["code"], tc.Code)
+			}
+			for k, v := range tc.Log {
+				if line[k] != v {
+					t.Errorf("log %s = %v, want %v", k, line[k], v)
+				}
 			}
 			if tc.Check != nil {
 				tc.Check(t, r)

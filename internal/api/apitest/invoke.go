@@ -141,3 +141,13 @@ func (b *LogBuffer) CheckLog(t testing.TB, status int, secrets ...string) map[st
 	}
 	return line
 }
+
+// Names checks that the error message starts with the field at fault.
+func Names(field string) func(*testing.T, Response) {
+	return func(t *testing.T, r Response) {
+		t.Helper()
+		if !strings.HasPrefix(r.Error.Message, field+" ") {
+			t.Errorf("message %q does not name %q", r.Error.Message, field)
+		}
+	}
+}

@@ -74,7 +74,8 @@ func (p *Plex) FaultCases(ev Event, route plextest.Route) []Case {
 		}
 	}
 	return []Case{
-		{Name: "plex 500", Event: ev, Setup: fault(plextest.Fault{Status: 500}), Status: 502, Code: "plex_error", Check: reached},
+		{Name: "plex 500", Event: ev, Setup: fault(plextest.Fault{Status: 500}), Status: 502, Code: "plex_error", Check: reached,
+			Log: map[string]any{"plexStatus": 500.0, "level": "ERROR"}},
 		{Name: "plex 503", Event: ev, Setup: fault(plextest.Fault{Status: 503}), Status: 502, Code: "plex_error", Check: reached},
 		{Name: "plex 400", Event: ev, Setup: fault(plextest.Fault{Status: 400}), Status: 502, Code: "plex_error", Check: reached},
 		{Name: "plex 429", Event: ev, Setup: fault(plextest.Fault{Status: 429, RetryAfter: "7"}), Status: 429, Code: "rate_limited",
@@ -120,8 +121,17 @@ func (p *Plex) RotationCases(ev Event, route plextest.Route, stale int, staleCod
 	unchanged := NewSecrets(Value(plextest.AdminToken))
 	return []Case{
 		{Name: "admin token rotated", Event: ev, Setup: rotate, Secrets: rotated, Status: http.StatusOK,
-			Check: calls(rotated, 1, 2)},
+			Log: map[string]any{"secretRefresh": "rotated"}, Check: calls(rotated, 1, 2)},
 		{Name: "admin token rotated, secret not yet", Event: ev, Setup: rotate, Secrets: unchanged, Status: stale, Code: staleCode,
-			Check: calls(unchanged, 1, 1)},
+			Log: map[string]any{"secretRefresh": "unchanged", "plexStatus": float64(plexStatus(route))}, Check: calls(unchanged, 1, 1)},
 	}
+}
+
+// plexStatus is how the simulator rejects a token on route: plex.tv says
+// 401, a server 403.
+func plexStatus(route plextest.Route) int {
+	if route == plextest.RouteUser {
+		return http.StatusUnauthorized
+	}
+	return http.StatusForbidden
 }

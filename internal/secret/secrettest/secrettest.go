@@ -26,7 +26,7 @@ import (
 )
 
 const (
-	Region    = "us-east-1"
+	Region    = "us-east-1" // the region of the clients and ARNs made here
 	accountID = "123456789012"
 )
 

@@ -11,7 +11,13 @@ import (
 
 // Fault makes a route misbehave. Latency delays the answer (alone, the normal
 // answer follows); the other fields replace the answer, and the first one set
-// in the order Reset, Truncate, NonJSON, Oversize, Status wins.
+// in the order Reset, Truncate, NonJSON, Oversize, Status wins. A Status
+// answer carries plex.tv's errors envelope (JSON or XML, per Accept), with
+// code 1001 for a 401 and no code otherwise.
+//
+// When Reset drops a reused keep-alive connection, Go's http.Transport itself
+// retries an idempotent request (GET, HEAD) once on a new connection; that
+// retry is a second request here and uses up one of Times.
 type Fault struct {
 	Latency    time.Duration // sleep before answering (honours request cancellation)
 	Status     int           // answer this status (with a Plex-shaped error body)
@@ -22,10 +28,6 @@ type Fault struct {
 	Oversize   int64         // 200 JSON whose body is this many bytes
 	Times      int           // apply to the next Times requests only; 0 = until cleared
 }
-
-// Note on Reset: when it drops a reused keep-alive connection, Go's
-// http.Transport itself retries an idempotent request (GET, HEAD) once on a
-// new connection; that retry is a second request here and uses up a Times.
 
 // SetFault arms f on route r, replacing any fault already there.
 func (s *Simulator) SetFault(r Route, f Fault) {

@@ -119,8 +119,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	handler := s.handler(route)
 	switch {
 	case handler != nil:
-	case r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		w.WriteHeader(http.StatusOK)
+	case r.URL.Path == "/":
+		if allow(w, r, http.MethodGet, http.MethodHead) {
+			w.WriteHeader(http.StatusOK)
+		}
 		return
 	default:
 		textFail(w, http.StatusNotFound)

@@ -107,6 +107,7 @@ func TestRoutes(t *testing.T) {
 
 		{name: "warm-up GET", call: call{method: "GET", path: "/", noClientID: true}, status: 200},
 		{name: "warm-up HEAD", call: call{method: "HEAD", path: "/", noClientID: true}, status: 200},
+		{name: "root POST", call: call{method: "POST", path: "/"}, status: 405, ctype: "text/plain"},
 		{name: "unknown path", call: call{method: "GET", path: "/library/sections", token: plextest.AdminToken}, status: 404, ctype: "text/plain"},
 	}
 	for _, tt := range tests {

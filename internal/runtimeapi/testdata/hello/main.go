@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync/atomic"
@@ -78,5 +79,14 @@ func (b *brokenStream) Read(p []byte) (int, error) {
 var _ io.Reader = (*brokenStream)(nil)
 
 func main() {
-	lambda.Start(handle)
+	var opts []lambda.Option
+	// Asking for SIGTERM makes aws-lambda-go register an extension, which is how Lambda knows
+	// to send SIGTERM before SIGKILL when it shuts the environment down.
+	if os.Getenv("HELLO_SIGTERM") != "" {
+		opts = append(opts, lambda.WithEnableSIGTERM(func() {
+			fmt.Println(`{"msg":"sigterm"}`)
+			os.Exit(0)
+		}))
+	}
+	lambda.StartWithOptions(handle, opts...)
 }
