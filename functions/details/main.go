@@ -1,6 +1,9 @@
 // Command details is the Lambda function behind GET and POST /token-details.
 package main
 
-import "github.com/plexauth/plexauth/internal/lambdamain"
+import (
+	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/lambdamain"
+)
 
-func main() { lambdamain.Run(lambdamain.PlexTVHost, newHandler) }
+func main() { lambdamain.Run(lambdamain.PlexTVHost, endpoint.Details) }

@@ -1,6 +1,9 @@
 // Command signin is the Lambda function behind POST /signin.
 package main
 
-import "github.com/plexauth/plexauth/internal/lambdamain"
+import (
+	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/lambdamain"
+)
 
-func main() { lambdamain.Run(lambdamain.PlexTVHost, newHandler) }
+func main() { lambdamain.Run(lambdamain.PlexTVHost, endpoint.SignIn) }

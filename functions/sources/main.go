@@ -1,6 +1,9 @@
 // Command sources is the Lambda function behind GET and POST /sources.
 package main
 
-import "github.com/plexauth/plexauth/internal/lambdamain"
+import (
+	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/lambdamain"
+)
 
-func main() { lambdamain.Run(lambdamain.ServerHost, newHandler) }
+func main() { lambdamain.Run(lambdamain.ServerHost, endpoint.Sources) }

@@ -1,6 +1,9 @@
 // Command transient is the Lambda function behind POST /transient-token.
 package main
 
-import "github.com/plexauth/plexauth/internal/lambdamain"
+import (
+	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/lambdamain"
+)
 
-func main() { lambdamain.Run(lambdamain.ServerHost, newHandler) }
+func main() { lambdamain.Run(lambdamain.ServerHost, endpoint.Transient) }

@@ -1,4 +1,4 @@
-package main
+package endpoint
 
 import (
 	"context"
@@ -8,22 +8,22 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// signer is the Plex call this function makes (*plex.Client).
-type signer interface {
+// SignInClient is the Plex call this endpoint makes (*plex.Client).
+type SignInClient interface {
 	SignIn(ctx context.Context, cr plex.Credentials) (*plex.User, error)
 }
 
-var _ signer = (*plex.Client)(nil)
+var _ SignInClient = (*plex.Client)(nil)
 
-type response struct {
+type signInResponse struct {
 	AuthToken string     `json:"authToken"`
 	User      *plex.User `json:"user"`
 }
 
-// newHandler serves POST /signin with JSON or form fields login, password,
+// SignIn serves POST /signin with JSON or form fields login, password,
 // verificationCode and rememberMe. A 403 plex_two_factor_required tells the
 // workflow to ask for the code and call again with verificationCode.
-func newHandler(c signer) *api.Handler {
+func SignIn(c SignInClient) *api.Handler {
 	return &api.Handler{
 		Route:   "/signin",
 		Methods: []string{http.MethodPost},
@@ -42,7 +42,7 @@ func newHandler(c signer) *api.Handler {
 			if err != nil {
 				return nil, err
 			}
-			return response{AuthToken: u.AuthToken, User: u}, nil
+			return signInResponse{AuthToken: u.AuthToken, User: u}, nil
 		},
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package endpoint
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
-func TestHandler(t *testing.T) {
+func TestTransient(t *testing.T) {
 	p := apitest.NewPlex(t)
 	ev := apitest.Event{Method: "POST", Path: "/transient-token"}
 	post := ev.Authorized()
@@ -35,5 +35,5 @@ func TestHandler(t *testing.T) {
 	cases = append(cases, apitest.BodyCases(post)...)
 	cases = append(cases, p.FaultCases(ev, plextest.RouteTransient)...)
 	cases = append(cases, p.RotationCases(ev, plextest.RouteTransient, 403, "plex_unauthorized")...)
-	apitest.Run(t, p.Handler(func() *api.Handler { return newHandler(p.Client) }), cases)
+	apitest.Run(t, p.Handler(func() *api.Handler { return Transient(p.Client) }), cases)
 }

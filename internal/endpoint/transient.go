@@ -1,4 +1,4 @@
-package main
+package endpoint
 
 import (
 	"context"
@@ -8,20 +8,20 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// transientTokener is the Plex call this function makes (*plex.Client).
-type transientTokener interface {
+// TransientTokener is the Plex call this endpoint makes (*plex.Client).
+type TransientTokener interface {
 	TransientToken(ctx context.Context, token string) (string, error)
 }
 
-var _ transientTokener = (*plex.Client)(nil)
+var _ TransientTokener = (*plex.Client)(nil)
 
-type response struct {
+type transientResponse struct {
 	Token string `json:"token"`
 }
 
-// newHandler serves POST /transient-token: a transient token made from the
+// Transient serves POST /transient-token: a transient token made from the
 // admin token, for a workflow that must not hold the admin token itself.
-func newHandler(c transientTokener) *api.Handler {
+func Transient(c TransientTokener) *api.Handler {
 	return &api.Handler{
 		Route:   "/transient-token",
 		Methods: []string{http.MethodPost},
@@ -30,7 +30,7 @@ func newHandler(c transientTokener) *api.Handler {
 			if err != nil {
 				return nil, err
 			}
-			return response{Token: tok}, nil
+			return transientResponse{Token: tok}, nil
 		},
 	}
 }

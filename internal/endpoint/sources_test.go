@@ -1,4 +1,4 @@
-package main
+package endpoint
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
-func TestHandler(t *testing.T) {
+func TestSources(t *testing.T) {
 	p := apitest.NewPlex(t)
 	get := func(query string) apitest.Event {
 		return apitest.Event{Method: "GET", Path: "/sources", Query: query}
@@ -83,5 +83,5 @@ func TestHandler(t *testing.T) {
 	cases = append(cases, apitest.BodyCases(post)...)
 	cases = append(cases, p.FaultCases(ok, plextest.RouteResources)...)
 	cases = append(cases, p.RotationCases(ok, plextest.RouteResources, 403, "plex_unauthorized")...)
-	apitest.Run(t, p.Handler(func() *api.Handler { return newHandler(p.Client) }), cases)
+	apitest.Run(t, p.Handler(func() *api.Handler { return Sources(p.Client) }), cases)
 }

@@ -1,4 +1,4 @@
-package main
+package endpoint
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
-func TestHandler(t *testing.T) {
+func TestSignIn(t *testing.T) {
 	p := apitest.NewPlex(t)
 	ev := apitest.Event{Method: "POST", Path: "/signin"}
 	post := ev.Authorized()
@@ -78,5 +78,5 @@ func TestHandler(t *testing.T) {
 	cases = append(cases, apitest.AuthCases(ev.JSONBody(alice), "GET")...)
 	cases = append(cases, apitest.BodyCases(post)...)
 	cases = append(cases, p.FaultCases(ev.JSONBody(alice), plextest.RouteSignIn)...)
-	apitest.Run(t, p.Handler(func() *api.Handler { return newHandler(p.Client) }), cases)
+	apitest.Run(t, p.Handler(func() *api.Handler { return SignIn(p.Client) }), cases)
 }

@@ -1,4 +1,4 @@
-package main
+package endpoint
 
 import (
 	"context"
@@ -10,21 +10,21 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// userGetter is the Plex call this function makes (*plex.Client).
-type userGetter interface {
+// UserGetter is the Plex call this endpoint makes (*plex.Client).
+type UserGetter interface {
 	User(ctx context.Context, token string) (*plex.User, error)
 }
 
-var _ userGetter = (*plex.Client)(nil)
+var _ UserGetter = (*plex.Client)(nil)
 
-type response struct {
+type detailsResponse struct {
 	Valid bool       `json:"valid"`
 	User  *plex.User `json:"user,omitempty"`
 }
 
-// newHandler serves GET and POST /token-details: the account behind the
+// Details serves GET and POST /token-details: the account behind the
 // caller's X-Plex-Token, or behind the admin token when none is sent.
-func newHandler(c userGetter) *api.Handler {
+func Details(c UserGetter) *api.Handler {
 	return &api.Handler{
 		Route:   "/token-details",
 		Methods: []string{http.MethodGet, http.MethodPost},
@@ -40,12 +40,12 @@ func newHandler(c userGetter) *api.Handler {
 			// timeout proves nothing about it and stays an error.
 			if errors.Is(err, plex.ErrUnauthorized) {
 				r.Note(err)
-				return response{Valid: false}, nil
+				return detailsResponse{Valid: false}, nil
 			}
 			if err != nil {
 				return nil, err
 			}
-			return response{Valid: true, User: u}, nil
+			return detailsResponse{Valid: true, User: u}, nil
 		},
 	}
 }

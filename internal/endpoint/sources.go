@@ -1,4 +1,4 @@
-package main
+package endpoint
 
 import (
 	"context"
@@ -8,20 +8,20 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// sourcer is the Plex call this function makes (*plex.Client).
-type sourcer interface {
+// SourceGetter is the Plex call this endpoint makes (*plex.Client).
+type SourceGetter interface {
 	Source(ctx context.Context, token string, q plex.SourceQuery) (*plex.Device, error)
 }
 
-var _ sourcer = (*plex.Client)(nil)
+var _ SourceGetter = (*plex.Client)(nil)
 
-type response struct {
+type sourcesResponse struct {
 	Device *plex.Device `json:"device"`
 }
 
-// newHandler serves GET /sources?source=…&refresh=… and POST /sources with
+// Sources serves GET /sources?source=…&refresh=… and POST /sources with
 // {"source","refresh"}: a source's connection details, read with the admin token.
-func newHandler(c sourcer) *api.Handler {
+func Sources(c SourceGetter) *api.Handler {
 	return &api.Handler{
 		Route:   "/sources",
 		Methods: []string{http.MethodGet, http.MethodPost},
@@ -43,7 +43,7 @@ func newHandler(c sourcer) *api.Handler {
 			if d.Connections == nil {
 				d.Connections = []plex.Connection{} // a stable shape: [] rather than null
 			}
-			return response{Device: d}, nil
+			return sourcesResponse{Device: d}, nil
 		},
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package endpoint
 
 import (
 	"testing"
@@ -8,7 +8,7 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
-func TestHandler(t *testing.T) {
+func TestDetails(t *testing.T) {
 	p := apitest.NewPlex(t)
 	ev := apitest.Event{Method: "GET", Path: "/token-details"}
 	get := ev.Authorized()
@@ -59,5 +59,5 @@ func TestHandler(t *testing.T) {
 	cases = append(cases, p.FaultCases(ev.With("X-Plex-Token", plextest.UserToken), plextest.RouteUser)...)
 	// A stale admin token, still rejected after one refresh, is reported as not valid.
 	cases = append(cases, p.RotationCases(ev, plextest.RouteUser, 200, "")...)
-	apitest.Run(t, p.Handler(func() *api.Handler { return newHandler(p.Client) }), cases)
+	apitest.Run(t, p.Handler(func() *api.Handler { return Details(p.Client) }), cases)
 }

@@ -1,0 +1,38 @@
+package secret_test
+
+import (
+	"testing"
+
+	"github.com/plexauth/plexauth/internal/secret"
+	"github.com/plexauth/plexauth/internal/secret/secrettest"
+)
+
+// The warm path: an atomic load and a clock read, no lock, no call.
+func BenchmarkGetWarm(b *testing.B) {
+	sm := secrettest.NewServer(b)
+	store := secret.NewStore(sm.Client(b), sm.Put(secretName, secretJSON(adminToken)), secret.Options{})
+	if _, _, err := store.Get(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := store.Get(b.Context()); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	if store.Fetches() != 1 {
+		b.Fatalf("Fetches() = %d, want 1", store.Fetches())
+	}
+}
+
+func BenchmarkAuthenticate(b *testing.B) {
+	v, err := secret.Parse(secretJSON(adminToken))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		v.Authenticate(bobKey)
+	}
+}
