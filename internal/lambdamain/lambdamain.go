@@ -15,12 +15,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
-	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
@@ -45,7 +42,20 @@ type Env struct {
 // implements. A setup problem is logged as one JSON line naming the setting
 // and ends the process with status 1, so Lambda reports a failed init.
 func Run[P any](host plex.Host, newHandler func(P) *api.Handler) {
-	h, err := Setup(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, host, newHandler)
+	RunWith(host, newHandler, Options{})
+}
+
+// Options change how Setup wires a function. The zero value is production.
+type Options struct {
+	// NoOverlap skips the init-time secret prefetch and Plex warm-up, so the
+	// first request fetches the secret, then connects, then calls: the naive
+	// cold path the benchmarks compare against. Only benchmark mains set it.
+	NoOverlap bool
+}
+
+// RunWith is Run with options.
+func RunWith[P any](host plex.Host, newHandler func(P) *api.Handler, o Options) {
+	h, err := SetupWith(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, host, newHandler, o)
 	if err != nil {
 		logInitFailure(os.Stdout, err)
 		os.Exit(1)
@@ -56,41 +66,36 @@ func Run[P any](host plex.Host, newHandler func(P) *api.Handler) {
 // Setup builds the handler with its dependencies and starts the background
 // warm-up of the secret and of the connection to host.
 func Setup[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P) *api.Handler) (*api.Handler, error) {
+	return SetupWith(ctx, env, host, newHandler, Options{})
+}
+
+// SetupWith is Setup with options; they only change what init starts.
+func SetupWith[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P) *api.Handler, o Options) (*api.Handler, error) {
 	cfg, err := config.Load(env.Getenv, config.Needs{ServerURL: host == plex.ServerHost})
 	if err != nil {
 		return nil, err
 	}
-	logger := slog.New(slog.NewJSONHandler(env.Log, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := NewLogger(env.Log, cfg.LogLevel)
 
-	client, err := plex.New(plex.Config{
-		ServerURL:        cfg.ServerURL,
-		PlexTVURL:        cfg.PlexTVURL,
-		ClientIdentifier: cfg.ClientIdentifier,
-		Product:          cfg.Product,
-		Version:          cfg.Version,
-	})
+	client, err := NewClient(cfg)
 	if err != nil {
-		return nil, &config.Error{Setting: "Plex client settings", Problem: err.Error()}
+		return nil, err
 	}
 	p, ok := any(client).(P)
 	if !ok {
 		return nil, fmt.Errorf("the handler's Plex interface %T is not implemented by *plex.Client", (*P)(nil))
 	}
-
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	store, err := NewStore(ctx, cfg, logger)
 	if err != nil {
-		return nil, &config.Error{Setting: "AWS SDK configuration", Problem: "cannot be loaded"}
+		return nil, err
 	}
-	if awsCfg.Region == "" {
-		return nil, &config.Error{Setting: "AWS_REGION", Problem: "is required"}
-	}
-	store := secret.NewStore(secretsmanager.NewFromConfig(awsCfg), cfg.SecretID,
-		secret.Options{TTL: cfg.SecretTTL, Logger: logger})
 
 	// Cold-start overlap: fetch the secret and open the Plex connection
 	// while the runtime starts, instead of on the first request.
-	go store.Prefetch()
-	go warm(client, host, logger)
+	if !o.NoOverlap {
+		go store.Prefetch()
+		go warm(client, host, logger)
+	}
 
 	h := newHandler(p)
 	h.Secrets, h.Logger = store, logger

@@ -6,6 +6,7 @@ package secrettest
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -61,12 +62,35 @@ type secret struct {
 // NewServer starts a server on 127.0.0.1, closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
+	return start(t, false)
+}
+
+// NewTLSServer starts an HTTPS server on 127.0.0.1, as Secrets Manager is
+// reached in production, closed when the test ends. Certificate is what a
+// client must trust (a child process: write it as PEM to SSL_CERT_FILE).
+func NewTLSServer(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, useTLS bool) *Server {
 	s := &Server{secrets: map[string]*secret{}}
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	if useTLS {
+		s.ts.StartTLS()
+	} else {
+		s.ts.Start()
+	}
 	s.URL = s.ts.URL
 	t.Cleanup(s.Close)
 	return s
 }
+
+// Certificate is the TLS server's certificate, nil for a plain HTTP one.
+func (s *Server) Certificate() *x509.Certificate { return s.ts.Certificate() }
+
+// HTTPClient returns an HTTP client that trusts the server's certificate.
+func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
 // Close releases any held request and stops the server.
 func (s *Server) Close() {

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/plexauth/plexauth/pkg/plex/plextest"
+)
+
+// banner is what run prints once it listens.
+type banner struct {
+	url string
+	key string     // "": the callers come from the real secret
+	sim *simulator // nil: a real Plex
+	o   options
+}
+
+// example is one endpoint's ready request.
+type example struct {
+	method, path, query string
+	body                string // JSON
+}
+
+func printBanner(w io.Writer, b banner) {
+	fmt.Fprintf(w, "plexauth local: %s (the four handlers behind an API Gateway HTTP API stand-in)\n", b.url)
+	if b.sim != nil {
+		fmt.Fprintf(w, "  plex:       embedded simulator at %s (fake fixtures, see pkg/plex/plextest)\n", b.sim.url)
+	} else {
+		server := b.o.serverURL
+		if server == "" {
+			server = "not set (transient-token and sources need -plex-server-url)"
+		}
+		fmt.Fprintf(w, "  plex:       server %s, plex.tv %s\n", server, b.o.plexTVURL)
+	}
+	key := b.key
+	if key == "" {
+		key = "<caller-key>"
+		fmt.Fprintf(w, "  secret:     Secrets Manager %s\n", b.o.secretID)
+	} else {
+		fmt.Fprintf(w, "  secret:     in memory, caller %q\n", CallerName)
+		fmt.Fprintf(w, "  caller key: %s\n", key)
+	}
+	fmt.Fprintln(w, "\nTry:")
+	for _, e := range examples(b.sim != nil) {
+		fmt.Fprintln(w, "  "+curl(b.url, key, e))
+	}
+	fmt.Fprintln(w, "\nLogs: one JSON line per request on stderr. Ctrl-C stops.")
+}
+
+// examples answer 200 against the simulator; for a real Plex the values
+// only the user knows are placeholders.
+func examples(simulated bool) []example {
+	source, login, password := plextest.ServerSource, plextest.UserLogin, plextest.UserPassword
+	if !simulated {
+		source, login, password = "server://<server-client-identifier>", "<login>", "<password>"
+	}
+	return []example{
+		{method: http.MethodPost, path: "/transient-token"},
+		{method: http.MethodGet, path: "/sources", query: "source=" + source},
+		{method: http.MethodGet, path: "/token-details"},
+		{method: http.MethodPost, path: "/signin", body: fmt.Sprintf(`{"login":%q,"password":%q}`, login, password)},
+	}
+}
+
+func curl(base, key string, e example) string {
+	u := base + e.path
+	if e.query != "" {
+		u += "?" + e.query // readable: API Gateway and the handler take "://" unescaped
+	}
+	parts := []string{"curl", "-sS"}
+	if e.method != http.MethodGet {
+		parts = append(parts, "-X", e.method)
+	}
+	parts = append(parts, shellQuote(u), "-H", shellQuote("Authorization: Bearer "+key))
+	if e.body != "" {
+		parts = append(parts, "-H", shellQuote("Content-Type: application/json"), "-d", shellQuote(e.body))
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellQuote single-quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/plexauth/plexauth/internal/api"
+)
+
+// gateway plays API Gateway: it matches the route key, builds the event and
+// invokes the handler with a Lambda-like context.
+type gateway struct {
+	routes  map[string]*api.Handler // route key "METHOD /path", as in the template
+	timeout time.Duration
+	logger  *slog.Logger
+}
+
+func newGateway(handlers []*api.Handler, timeout time.Duration, logger *slog.Logger) *gateway {
+	g := &gateway{routes: map[string]*api.Handler{}, timeout: timeout, logger: logger}
+	for _, h := range handlers {
+		for _, m := range h.Methods {
+			g.routes[m+" "+h.Route] = h
+		}
+	}
+	return g
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, ok := g.routes[r.Method+" "+r.URL.Path]
+	if !ok {
+		// API Gateway answers an unknown route key itself; no function runs.
+		g.logger.Info("no route", "method", r.Method, "path", r.URL.Path, "status", http.StatusNotFound)
+		writeMessage(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+			writeMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		} else {
+			writeMessage(w, http.StatusBadRequest, "Bad Request")
+		}
+		return
+	}
+	ev := toEvent(r, body, time.Now())
+
+	// Like a Lambda invocation: a deadline the handler keeps its margin
+	// from, and a request id that its log line carries.
+	ctx, cancel := context.WithTimeout(r.Context(), g.timeout)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: uuid()})
+	resp, err := h.Handle(ctx, ev)
+	if err != nil {
+		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
+		return
+	}
+	writeResponse(w, resp)
+}
+
+// uuid is a random (version 4) UUID, the shape of a Lambda request id.
+func uuid() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

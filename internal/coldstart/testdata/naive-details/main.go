@@ -1,0 +1,13 @@
+// Command naive-details is functions/details without the cold-start overlap: its
+// first request fetches the secret, then connects to Plex, then calls. Only
+// the cold start benchmark builds it.
+package main
+
+import (
+	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/lambdamain"
+)
+
+func main() {
+	lambdamain.RunWith(lambdamain.PlexTVHost, endpoint.Details, lambdamain.Options{NoOverlap: true})
+}
