@@ -74,8 +74,11 @@ lint: ## go vet, gofmt, staticcheck and cfn-lint
 run: ## Serve the four handlers over plain HTTP (go run ./cmd/local)
 	$(GO) run ./cmd/local
 
-bench: ## Run every benchmark once, with allocations
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+BENCH_COUNT ?= 10
+RTT         ?= 20ms
+
+bench: ## Run the performance suite and write BENCHMARKS.md (BENCH_COUNT, RTT)
+	$(GO) run ./cmd/benchreport -count $(BENCH_COUNT) -rtt $(RTT) -out BENCHMARKS.md
 
 # go test -fuzz takes one target in one package per run, so list the targets
 # first (`go test -list` prints names, then "ok <package>"), then fuzz each.
