@@ -30,6 +30,10 @@ endef
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
+# benchstat summarises the client and handler benchmarks in BENCHMARKS.md;
+# pinned, and run through the module proxy like staticcheck.
+BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
 FUZZTIME ?= 5s
 
 .DEFAULT_GOAL := help
@@ -78,7 +82,7 @@ BENCH_COUNT ?= 10
 RTT         ?= 20ms
 
 bench: ## Run the performance suite and write BENCHMARKS.md (BENCH_COUNT, RTT)
-	$(GO) run ./cmd/benchreport -count $(BENCH_COUNT) -rtt $(RTT) -out BENCHMARKS.md
+	$(GO) run ./cmd/benchreport -count $(BENCH_COUNT) -rtt $(RTT) -out BENCHMARKS.md -benchstat "$(BENCHSTAT)"
 
 # go test -fuzz takes one target in one package per run, so list the targets
 # first (`go test -list` prints names, then "ok <package>"), then fuzz each.

@@ -7,6 +7,7 @@ package lambdamain
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,10 @@ func Setup[P any](ctx context.Context, env Env, host plex.Host, newHandler func(
 
 // SetupWith is Setup with options; they only change what init starts.
 func SetupWith[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P) *api.Handler, o Options) (*api.Handler, error) {
+	if !o.NoOverlap {
+		// First, as it is the longest local step of a cold start: see loadRoots.
+		go loadRoots()
+	}
 	cfg, err := config.Load(env.Getenv, config.Needs{ServerURL: host == plex.ServerHost})
 	if err != nil {
 		return nil, err
@@ -101,6 +106,14 @@ func SetupWith[P any](ctx context.Context, env Env, host plex.Host, newHandler f
 	h.Secrets, h.Logger = store, logger
 	return h, nil
 }
+
+// loadRoots loads the system certificate pool. Go loads it on first use,
+// which is in the middle of the first TLS handshake, once the server's
+// certificate has arrived: both the Secrets Manager fetch and the Plex
+// warm-up then wait for it (tens of ms: every file of the system's
+// certificate directories is read and parsed). Loaded in the background at
+// process start, it overlaps the TCP and TLS round trips instead.
+func loadRoots() { _, _ = x509.SystemCertPool() }
 
 func warm(c *plex.Client, host plex.Host, logger *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), warmTimeout)

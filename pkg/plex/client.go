@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -58,11 +59,23 @@ type Client struct {
 	server, plexTV                     *url.URL // base URLs, for Warm; server is nil when not configured
 	transient, resources, user, signIn *url.URL // endpoints; copied per request, never mutated
 
+	// warming holds, per connection pool (see warmSlot), the Warm under way:
+	// a call that starts meanwhile waits for it and reuses its connection
+	// instead of dialing a second one. nil when no Warm is in flight.
+	warming  [2]atomic.Pointer[warmCall]
+	warmSlot [2]uint8 // Host -> index in warming; both hosts share one when their URLs reach the same origin
+
 	// Injectable so tests can check the backoff schedule without waiting.
 	jitter func(max time.Duration) time.Duration
 	sleep  func(ctx context.Context, d time.Duration) error
 	now    func() time.Time
+	// warmWait, when set (tests only), is called as a call starts waiting for a Warm.
+	warmWait func()
 }
+
+// warmCall is one Warm in flight; done is closed when it has returned, its
+// connection (if it got one) back in the pool.
+type warmCall struct{ done chan struct{} }
 
 // New checks cfg and builds a Client.
 func New(cfg Config) (*Client, error) {
@@ -144,6 +157,9 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.transient = endpoint(c.server, "/security/token", "type=delegation&scope=all")
 		c.resources = endpoint(c.server, "/security/resources", "")
+		if c.server.Scheme != c.plexTV.Scheme || c.server.Host != c.plexTV.Host {
+			c.warmSlot[PlexTVHost] = 1 // distinct origins, distinct pools
+		}
 	}
 	return c, nil
 }
@@ -195,12 +211,37 @@ func (c *Client) Warm(ctx context.Context, h Host) error {
 	if u == nil {
 		return invalid(op, "no URL configured for that host")
 	}
+	// Calls to h that start while this Warm is in flight wait for it, so
+	// they reuse its connection rather than dial another.
+	slot := &c.warming[c.warmSlot[h]]
+	if w := (&warmCall{done: make(chan struct{})}); slot.CompareAndSwap(nil, w) {
+		defer func() {
+			slot.Store(nil)
+			close(w.done)
+		}()
+	}
 	resp, err := c.hc.Do(c.newRequest(ctx, &call{op: op, method: http.MethodHead, url: u}))
 	if err != nil {
 		return transportError(ctx, op, err)
 	}
 	closeBody(resp.Body)
 	return nil
+}
+
+// awaitWarm waits, at most until ctx ends, for a Warm of h in flight. Once
+// no Warm is under way (the steady state) it costs one atomic load.
+func (c *Client) awaitWarm(ctx context.Context, h Host) {
+	w := c.warming[c.warmSlot[h]].Load()
+	if w == nil {
+		return
+	}
+	if c.warmWait != nil {
+		c.warmWait()
+	}
+	select {
+	case <-w.done:
+	case <-ctx.Done(): // the request then fails on ctx as it would have anyway
+	}
 }
 
 // fullJitter picks a wait uniformly in [0, d]: clients that failed together

@@ -2,9 +2,13 @@ package plex
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -235,5 +239,123 @@ func TestRedirectNotFollowed(t *testing.T) {
 				t.Error("New changed the caller's http.Client")
 			}
 		})
+	}
+}
+
+// warmGate is a Plex whose answer to Warm's HEAD waits until release is
+// closed. It reports each HEAD on heads and each new connection on conns.
+type warmGate struct {
+	*httptest.Server
+	heads, conns chan struct{}
+	release      chan struct{}
+	n            atomic.Int64
+}
+
+func newWarmGate(t *testing.T) *warmGate {
+	t.Helper()
+	g := &warmGate{heads: make(chan struct{}, 8), conns: make(chan struct{}, 8), release: make(chan struct{})}
+	g.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			g.heads <- struct{}{}
+			<-g.release
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/security/token" {
+			_, _ = io.WriteString(w, transientJSON)
+			return
+		}
+		_, _ = io.WriteString(w, userJSON)
+	}))
+	g.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			g.n.Add(1)
+			g.conns <- struct{}{}
+		}
+	}
+	g.Start()
+	t.Cleanup(g.Close)
+	t.Cleanup(func() { g.open() }) // before Close: a held HEAD would block it
+	return g
+}
+
+func (g *warmGate) open() {
+	select {
+	case <-g.release:
+	default:
+		close(g.release)
+	}
+}
+
+// TestCallWaitsForWarm: a call that starts while Warm still holds the only
+// connection to its host waits for Warm and reuses that connection, instead
+// of dialing a second one. Channels order every step; nothing is timed.
+func TestCallWaitsForWarm(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		h    Host
+		call func(ctx context.Context, c *Client) error
+	}{
+		{"plex.tv", PlexTVHost, func(ctx context.Context, c *Client) error { _, err := c.User(ctx, testToken); return err }},
+		{"server", ServerHost, func(ctx context.Context, c *Client) error { _, err := c.TransientToken(ctx, testToken); return err }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newWarmGate(t)
+			c, _ := testClient(t, Config{ServerURL: g.URL, PlexTVURL: g.URL})
+			waiting := make(chan struct{}, 1)
+			c.warmWait = func() { waiting <- struct{}{} }
+
+			warmErr := make(chan error, 1)
+			go func() { warmErr <- c.Warm(context.Background(), tt.h) }()
+			<-g.conns // Warm's connection
+			<-g.heads // its HEAD is held: the connection is busy
+
+			callErr := make(chan error, 1)
+			go func() { callErr <- tt.call(context.Background(), c) }()
+			select {
+			case <-waiting:
+			case <-g.conns:
+				t.Fatal("the call dialed a second connection while Warm was in flight")
+			case err := <-callErr:
+				t.Fatalf("the call did not wait for Warm (err %v)", err)
+			}
+			g.open()
+			if err := <-warmErr; err != nil {
+				t.Fatalf("Warm: %v", err)
+			}
+			if err := <-callErr; err != nil {
+				t.Fatalf("call: %v", err)
+			}
+			if n := g.n.Load(); n != 1 {
+				t.Errorf("%d connections, want the warmed one reused", n)
+			}
+			if c.warming[c.warmSlot[tt.h]].Load() != nil {
+				t.Error("Warm returned but is still marked in flight")
+			}
+		})
+	}
+}
+
+// TestCallWaitForWarmEndsWithContext: the wait for Warm is bounded by the
+// call's context.
+func TestCallWaitForWarmEndsWithContext(t *testing.T) {
+	g := newWarmGate(t)
+	c, _ := testClient(t, Config{PlexTVURL: g.URL})
+	waiting := make(chan struct{}, 1)
+	c.warmWait = func() { waiting <- struct{}{} }
+
+	warmErr := make(chan error, 1)
+	go func() { warmErr <- c.Warm(context.Background(), PlexTVHost) }()
+	<-g.heads
+
+	ctx, cancel := context.WithCancel(context.Background())
+	callErr := make(chan error, 1)
+	go func() { _, err := c.User(ctx, testToken); callErr <- err }()
+	<-waiting
+	cancel()
+	asError(t, <-callErr, ErrTimeout) // returned while the HEAD is still held
+	g.open()
+	if err := <-warmErr; err != nil {
+		t.Fatalf("Warm: %v", err)
 	}
 }

@@ -32,6 +32,14 @@ type reply struct {
 	body   []byte
 }
 
+// host is where r goes: calls a Plex Media Server answers go to ServerHost.
+func (r *call) host() Host {
+	if r.server {
+		return ServerHost
+	}
+	return PlexTVHost
+}
+
 func (r *call) ok(status int) bool {
 	return status == http.StatusOK || (r.signIn && status == http.StatusCreated)
 }
@@ -59,6 +67,7 @@ func (c *Client) newRequest(ctx context.Context, r *call) *http.Request {
 
 // do sends r, retrying as the policy allows.
 func (c *Client) do(ctx context.Context, r *call) (*reply, error) {
+	c.awaitWarm(ctx, r.host())
 	for attempt := 1; ; attempt++ {
 		rep, err := c.once(ctx, r)
 		if err == nil {
