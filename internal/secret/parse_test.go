@@ -144,6 +144,7 @@ func TestValueRedacted(t *testing.T) {
 		{"%v", fmt.Sprintf("%v", v)},
 		{"%+v", fmt.Sprintf("%+v", v)},
 		{"%#v", fmt.Sprintf("%#v", v)},
+		//lint:ignore S1025 what fmt's %s verb prints is the point of the test
 		{"%s", fmt.Sprintf("%s", v)},
 		{"pointer %v", fmt.Sprintf("%v", &v)},
 		{"slog", logged.String()},
