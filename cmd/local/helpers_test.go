@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,8 +9,9 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/plexauth/plexauth/internal/api/apitest"
 )
 
 // TestMain clears the settings run reads from the environment, so a
@@ -23,30 +23,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// syncBuffer collects a concurrent writer's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // started is a run in progress and what it printed.
 type started struct {
 	base   string   // http://127.0.0.1:port
 	key    string   // caller key, "" if none printed
 	curls  []string // the printed curl lines
-	logs   *syncBuffer
+	logs   *apitest.LogBuffer
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    error // run's result, once done is closed
@@ -63,7 +45,7 @@ func startRun(t *testing.T, args ...string) *started {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
-	s := &started{logs: &syncBuffer{}, cancel: cancel, done: make(chan struct{})}
+	s := &started{logs: &apitest.LogBuffer{}, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		s.err = run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, s.logs)
 		pw.CloseWithError(fmt.Errorf("run returned %v", s.err))

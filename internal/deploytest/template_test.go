@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/plexauth/plexauth/internal/runtimeapi"
 )
 
 // wantFunctions is the design: each function, its folder and its routes.
@@ -56,20 +58,11 @@ func isLambdaReserved(name string) bool {
 // repoRoot is the directory holding go.mod.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := runtimeapi.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // loadTemplate parses template.yaml into plain maps, lists and scalars, with

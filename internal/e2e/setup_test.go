@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -171,35 +169,7 @@ func (in *instance) record(id string, event, payload []byte) {
 	if len(ev.Body) >= 8 { // shorter bodies ("{}") could match by chance
 		in.hidden = append(in.hidden, ev.Body)
 	}
-	in.hidden = append(in.hidden, answerTokens(resp.Body)...)
-}
-
-// answerTokens returns the values of fields named *token at any depth of a
-// JSON body: transient, access and user tokens.
-func answerTokens(body string) []string {
-	var v any
-	if json.Unmarshal([]byte(body), &v) != nil {
-		return nil
-	}
-	var out []string
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if s, ok := x.(string); ok && s != "" && strings.HasSuffix(strings.ToLower(k), "token") {
-					out = append(out, s)
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(v)
-	return out
+	in.hidden = append(in.hidden, apitest.AnswerTokens(resp.Body)...)
 }
 
 // logLine is one line of the function's output.
@@ -360,20 +330,11 @@ func (in *instance) running() bool {
 // moduleRoot is the directory holding go.mod, above the test's directory.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := runtimeapi.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // waitExit waits for the process to end on its own; the bound only keeps a

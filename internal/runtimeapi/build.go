@@ -28,7 +28,7 @@ type build struct {
 // package per test binary; later calls only copy the result.
 func Build(t testing.TB, pkgDir string) string {
 	t.Helper()
-	root, err := moduleRoot()
+	root, err := ModuleRoot()
 	if err != nil {
 		t.Fatalf("runtimeapi: %v", err)
 	}
@@ -87,8 +87,9 @@ func goBuild(root, rel string) ([]byte, error) {
 	return os.ReadFile(out)
 }
 
-// moduleRoot walks up from the working directory (a test's package directory) to go.mod.
-func moduleRoot() (string, error) {
+// ModuleRoot walks up from the working directory (a test's package directory) to go.mod and
+// returns the directory holding it.
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

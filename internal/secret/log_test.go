@@ -1,44 +1,24 @@
 package secret_test
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 )
-
-// syncBuffer is written by the Stores' fetch goroutines and read at the end.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // TestLogsHoldNoSecrets drives every scenario with one JSON logger at debug
 // level, also logging each returned value and error as a handler would, and
 // then looks for any secret in the output.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var out syncBuffer
-	logger := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// out is written by the Stores' fetch goroutines and read at the end.
+	logger, out := apitest.NewLogger()
 	logResult := func(v secret.Value, err error) {
 		logger.Info("result", "value", v, "err", err, "kind", secret.Kind(err))
 	}

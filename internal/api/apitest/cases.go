@@ -59,7 +59,7 @@ func Run(t *testing.T, newHandler func() *api.Handler, cases []Case) {
 			if r.Status != 200 && r.Error.RequestID != fmt.Sprintf("lambda-req-%d", i) {
 				t.Errorf("requestId = %q, want the Lambda request id", r.Error.RequestID)
 			}
-			line := logs.CheckLog(t, r.Status, append(hidden(tc, secrets), answerTokens(r.Body)...)...)
+			line := logs.CheckLog(t, r.Status, append(hidden(tc, secrets), AnswerTokens(r.Body)...)...)
 			if tc.Code != "" && line["code"] != tc.Code {
 				t.Errorf("log code = %v, want %q", line["code"], tc.Code)
 			}
@@ -88,9 +88,10 @@ func hidden(tc Case, s *Secrets) []string {
 	return out
 }
 
-// answerTokens returns the token values in an answer (token, authToken,
-// accessToken at any depth): a transient or user token must not be logged.
-func answerTokens(body string) []string {
+// AnswerTokens returns the non-empty values of fields named *token (token,
+// authToken, accessToken) at any depth of a JSON answer: a transient, access
+// or user token must not be logged. A body that is not JSON has none.
+func AnswerTokens(body string) []string {
 	var v any
 	if json.Unmarshal([]byte(body), &v) != nil {
 		return nil
@@ -101,7 +102,7 @@ func answerTokens(body string) []string {
 		switch v := v.(type) {
 		case map[string]any:
 			for k, x := range v {
-				if s, ok := x.(string); ok && strings.HasSuffix(strings.ToLower(k), "token") {
+				if s, ok := x.(string); ok && s != "" && strings.HasSuffix(strings.ToLower(k), "token") {
 					out = append(out, s)
 				}
 				walk(x)
