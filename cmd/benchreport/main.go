@@ -179,15 +179,20 @@ func hasBenchmarks(pkg string) bool {
 }
 
 func runBenchstat(cmdline, raw string) string {
-	f, err := os.CreateTemp("", "bench-*.txt")
+	// benchstat titles its column with the file's name: keep it stable and
+	// free of temporary paths.
+	dir, err := os.MkdirTemp("", "benchstat")
 	if err != nil {
 		return ""
 	}
-	defer os.Remove(f.Name())
-	f.WriteString(raw)
-	f.Close()
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "results"), []byte(raw), 0o644); err != nil {
+		return ""
+	}
 	args := strings.Fields(cmdline)
-	out, err := exec.Command(args[0], append(args[1:], f.Name())...).Output()
+	cmd := exec.Command(args[0], append(args[1:], "results")...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
 	if err != nil {
 		log.Printf("benchstat: %v (the report keeps its own medians)", err)
 		return ""
