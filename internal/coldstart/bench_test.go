@@ -189,7 +189,7 @@ func BenchmarkWarmPath(b *testing.B) {
 			b.Cleanup(sim.Close)
 			sm := secrettest.NewServer(b)
 			secrettest.SetEnv(b, sm.URL)
-			arn := sm.Put("plexauth", coldstart.SecretJSON(plextest.AdminToken))
+			arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 			getenv := map[string]string{config.EnvServerURL: sim.URL, config.EnvPlexTVURL: sim.URL,
 				config.EnvSecretARN: arn, config.EnvClientIdentifier: "plexauth-bench", "LOG_LEVEL": "warn"}
 			h, err := lambdamain.Setup(b.Context(), lambdamain.Env{Getenv: func(k string) string { return getenv[k] },

@@ -2,9 +2,7 @@ package coldstart
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -66,7 +64,7 @@ func NewRig(tb testing.TB, rtt time.Duration) *Rig {
 	tb.Helper()
 	r := &Rig{SM: secrettest.NewTLSServer(tb), Plex: plextest.NewTLSServer()}
 	tb.Cleanup(r.Plex.Close)
-	r.ARN = r.SM.Put("plexauth", SecretJSON(plextest.AdminToken))
+	r.ARN = r.SM.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 	var err error
 	if r.SMProxy, err = NewProxy(hostPort(tb, r.SM.URL), rtt); err != nil {
 		tb.Fatal(err)
@@ -101,16 +99,6 @@ func (r *Rig) Env() []string {
 		"PLEX_CLIENT_IDENTIFIER=plexauth-bench",
 		"LOG_LEVEL=warn",
 	)
-}
-
-// SecretJSON is the function secret: the admin token and the test caller.
-func SecretJSON(adminToken string) string {
-	sum := sha256.Sum256([]byte(apitest.CallerKey))
-	b, _ := json.Marshal(map[string]any{
-		"plexToken": adminToken,
-		"callers":   map[string]string{apitest.CallerName: "sha256:" + hex.EncodeToString(sum[:])},
-	})
-	return string(b)
 }
 
 func hostPort(tb testing.TB, raw string) string {

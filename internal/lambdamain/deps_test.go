@@ -15,7 +15,7 @@ import (
 func TestNewStore(t *testing.T) {
 	sm := secrettest.NewServer(t)
 	secrettest.SetEnv(t, sm.URL)
-	arn := sm.Put("plexauth", secretJSON(plextest.AdminToken))
+	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 	logger := NewLogger(&apitest.LogBuffer{}, 0)
 
 	store, err := NewStore(t.Context(), config.Config{SecretID: arn, SecretTTL: config.DefaultSecretTTL}, logger)

@@ -2,8 +2,6 @@ package lambdamain
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -32,16 +30,6 @@ func newHandler(c tokener) *api.Handler {
 		}}
 }
 
-// secretJSON is the secret holding adminToken and the test caller.
-func secretJSON(adminToken string) string {
-	sum := sha256.Sum256([]byte(apitest.CallerKey))
-	b, _ := json.Marshal(map[string]any{
-		"plexToken": adminToken,
-		"callers":   map[string]string{apitest.CallerName: "sha256:" + hex.EncodeToString(sum[:])},
-	})
-	return string(b)
-}
-
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 // TestSetup drives the wiring end to end: the real AWS SDK and secret.Store
@@ -50,7 +38,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestSetup(t *testing.T) {
 	sm := secrettest.NewServer(t)
 	secrettest.SetEnv(t, sm.URL)
-	arn := sm.Put("plexauth", secretJSON(plextest.AdminToken))
+	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 	sim := plextest.NewServer()
 	t.Cleanup(sim.Close)
 
@@ -80,7 +68,7 @@ func TestSetup(t *testing.T) {
 	// Rotation: Plex and the secret move to a new token; the cached one is
 	// rejected once, refreshed once, and the call retried once.
 	sim.SetAdminToken(apitest.RotatedToken)
-	sm.Put("plexauth", secretJSON(apitest.RotatedToken))
+	sm.Put("plexauth", apitest.SecretJSON(apitest.RotatedToken))
 	sim.Reset()
 	invoke()
 	if n := sm.Calls(); n != 2 {

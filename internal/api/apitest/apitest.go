@@ -7,6 +7,8 @@ package apitest
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"sync"
 
@@ -30,6 +32,16 @@ func Value(plexToken string) secret.Value {
 		PlexToken: plexToken,
 		Callers:   map[string][32]byte{CallerName: sha256.Sum256([]byte(CallerKey))},
 	}
+}
+
+// SecretJSON is Value(adminToken) as it is stored in Secrets Manager.
+func SecretJSON(adminToken string) string {
+	sum := sha256.Sum256([]byte(CallerKey))
+	b, _ := json.Marshal(map[string]any{
+		"plexToken": adminToken,
+		"callers":   map[string]string{CallerName: "sha256:" + hex.EncodeToString(sum[:])},
+	})
+	return string(b)
 }
 
 // Secrets is an in-memory api.Secrets. Get returns the current value;
