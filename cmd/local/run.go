@@ -114,7 +114,7 @@ func newSecrets(ctx context.Context, o options, simulated bool, cfg config.Confi
 		if err != nil {
 			return nil, "", err
 		}
-		go store.Prefetch()
+		store.Prefetch() // never blocks
 		return store, "", nil
 	}
 	key := o.key

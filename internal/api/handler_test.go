@@ -151,7 +151,7 @@ func TestParams(t *testing.T) {
 		{Name: "query refresh 0", Event: get("source=s&refresh=0"), Status: 200},
 		{Name: "query refresh yes", Event: get("source=s&refresh=yes"), Status: 400, Code: "invalid_request", Check: apitest.Names("refresh")},
 		{Name: "query missing", Event: get(""), Status: 400, Code: "invalid_request", Check: apitest.Names("source")},
-		{Name: "query malformed", Event: get("source=%zz"), Status: 400, Code: "invalid_request"},
+		{Name: "query malformed", Event: get("source=%zz"), Status: 400, Code: "invalid_request", Check: apitest.Names("query string")},
 	})
 }
 

@@ -22,7 +22,11 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 		slog.Int64("duration_ms", d.Milliseconds()),
 	}
 	if r.cacheHit != nil {
-		attrs = append(attrs, slog.String("secretCache", map[bool]string{true: "hit", false: "miss"}[*r.cacheHit]))
+		cache := "miss"
+		if *r.cacheHit {
+			cache = "hit"
+		}
+		attrs = append(attrs, slog.String("secretCache", cache))
 	}
 	if r.refresh != "" {
 		attrs = append(attrs, slog.String("secretRefresh", r.refresh))

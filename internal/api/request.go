@@ -70,7 +70,7 @@ func (r *Request) readParams() error {
 	case "application/json":
 		return r.params.decodeJSON(body)
 	case "application/x-www-form-urlencoded":
-		return r.params.decodeForm(string(body))
+		return r.params.decodeForm("body", string(body))
 	}
 	return unsupportedMediaType()
 }
@@ -106,7 +106,7 @@ func (r *Request) readQuery() error {
 	if r.event.RawQueryString == "" {
 		return nil
 	}
-	return r.params.decodeForm(r.event.RawQueryString)
+	return r.params.decodeForm("query string", r.event.RawQueryString)
 }
 
 // mediaType returns the lower-case media type without parameters
@@ -135,10 +135,11 @@ func (p *Params) decodeJSON(body []byte) error {
 	return nil
 }
 
-func (p *Params) decodeForm(s string) error {
+// decodeForm reads a query or form string; field names it in an error.
+func (p *Params) decodeForm(field, s string) error {
 	v, err := url.ParseQuery(s)
 	if err != nil {
-		return InvalidField("body", "is not valid form encoding")
+		return InvalidField(field, "is not valid URL encoding")
 	}
 	p.text = make(map[string]string, len(v))
 	for k, vs := range v {

@@ -98,7 +98,7 @@ func SetupWith[P any](ctx context.Context, env Env, host plex.Host, newHandler f
 	// Cold-start overlap: fetch the secret and open the Plex connection
 	// while the runtime starts, instead of on the first request.
 	if !o.NoOverlap {
-		go store.Prefetch()
+		store.Prefetch() // never blocks
 		go warm(client, host, logger)
 	}
 

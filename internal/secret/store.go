@@ -64,9 +64,10 @@ func (e *entry) usable(t time.Time) bool { return e != nil && t.Before(e.graceEn
 
 // call is one fetch; done is closed once e or err is set.
 type call struct {
-	done chan struct{}
-	e    *entry
-	err  error
+	done     chan struct{}
+	e        *entry
+	err      error
+	prefetch bool // started by Prefetch, with its own timeout rather than a caller's
 }
 
 // NewStore returns a Store for secretID (an ARN or a name). It fetches nothing
@@ -97,7 +98,8 @@ func NewStore(api API, secretID string, o Options) *Store {
 // Get returns the secret, fetching it when the cache is empty or past its TTL;
 // hit reports that no fetch was waited for. When a fetch fails, a value still
 // within Grace is served instead (the failure is logged); otherwise the error
-// wraps ErrUnavailable or ErrMalformed.
+// wraps ErrUnavailable or ErrMalformed. A failed Prefetch that Get waited for
+// is followed by one fetch of Get's own.
 func (s *Store) Get(ctx context.Context) (v Value, hit bool, err error) {
 	now := s.now()
 	if e := s.cur.Load(); e.fresh(now) {
@@ -116,13 +118,24 @@ func (s *Store) Get(ctx context.Context) (v Value, hit bool, err error) {
 	s.mu.Unlock()
 
 	v, err = s.wait(ctx, c)
-	if err != nil {
-		if e := s.cur.Load(); e.usable(s.now()) {
-			return e.val, false, nil
-		}
-		return Value{}, false, err
+	if err == nil {
+		return v, false, nil
 	}
-	return v, false, nil
+	if e := s.cur.Load(); e.usable(s.now()) {
+		return e.val, false, nil
+	}
+	// A prefetch is best effort: its timeout is not this caller's, and with
+	// provisioned concurrency it can be frozen mid-flight after init and
+	// time out on thaw. A caller with time left fetches once itself.
+	if c.prefetch && ctx.Err() == nil {
+		s.mu.Lock()
+		c = s.startLocked(fetchContext(ctx))
+		s.mu.Unlock()
+		if v, err = s.wait(ctx, c); err == nil {
+			return v, false, nil
+		}
+	}
+	return Value{}, false, err
 }
 
 // Refresh is for when Plex rejected stale.PlexToken (the token was rotated). If
@@ -170,7 +183,7 @@ func (s *Store) Prefetch() {
 	if _, ok := s.cachedLocked(now); ok || s.inflight != nil {
 		return
 	}
-	s.startLocked(context.WithTimeout(context.Background(), fetchTimeout))
+	s.startLocked(context.WithTimeout(context.Background(), fetchTimeout)).prefetch = true
 }
 
 // Fetches returns how many GetSecretValue calls the Store has made.

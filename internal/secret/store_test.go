@@ -3,6 +3,7 @@ package secret_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -436,4 +437,42 @@ func TestGetCallerCancels(t *testing.T) {
 		t.Fatalf("PlexToken = %q", v.PlexToken)
 	}
 	wantFetches(t, f.store, 1)
+}
+
+// A request that joined a prefetch which then failed (its own timeout, or
+// frozen with the environment after init and timed out on thaw) fetches once
+// itself rather than answering 503 with time left.
+func TestGetAfterJoinedPrefetchFails(t *testing.T) {
+	f := newFixture(t, secretJSON(adminToken), secret.Options{})
+	f.sm.SetFault(secrettest.Fault{Type: "AccessDeniedException", Times: 1})
+	arrivals, release := f.sm.Hold()
+	f.store.Prefetch()
+	<-arrivals
+	got := make(chan error, 1)
+	go func() {
+		v, _, err := f.store.Get(t.Context())
+		if err == nil && v.PlexToken != adminToken {
+			err = errors.New("wrong token")
+		}
+		got <- err
+	}()
+	waitForWaiter(t)
+	release()
+	if err := <-got; err != nil {
+		t.Fatalf("Get after a failed prefetch: %v", err)
+	}
+	wantFetches(t, f.store, 2)
+}
+
+// waitForWaiter returns once a goroutine waits in Store.wait: only a Get or
+// Refresh does, never Prefetch.
+func waitForWaiter(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if strings.Contains(string(buf[:runtime.Stack(buf, true)]), "secret.(*Store).wait(") {
+			return
+		}
+	}
+	t.Fatal("no caller joined the fetch")
 }
