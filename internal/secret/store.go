@@ -129,6 +129,10 @@ func (s *Store) Get(ctx context.Context) (v Value, hit bool, err error) {
 	// time out on thaw. A caller with time left fetches once itself.
 	if c.prefetch && ctx.Err() == nil {
 		s.mu.Lock()
+		if e, ok := s.cachedLocked(s.now()); ok { // another waiter's retry got it
+			s.mu.Unlock()
+			return e.val, false, nil
+		}
 		c = s.startLocked(fetchContext(ctx))
 		s.mu.Unlock()
 		if v, err = s.wait(ctx, c); err == nil {
