@@ -136,10 +136,15 @@ func New(cfg Config) (*Client, error) {
 		hc := *cfg.HTTPClient // a copy: the caller's client stays as it was
 		c.hc = &hc
 	} else {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 16 // the default 2 would close connections under concurrent calls
 		// Timeout is a backstop for contexts without a deadline.
-		c.hc = &http.Client{Transport: t, Timeout: 30 * time.Second}
+		c.hc = &http.Client{Transport: http.DefaultTransport, Timeout: 30 * time.Second}
+		// A process may have wrapped DefaultTransport (tracing does): then it
+		// is used as it is.
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			t = t.Clone()
+			t.MaxIdleConnsPerHost = 16 // the default 2 would close connections under concurrent calls
+			c.hc.Transport = t
+		}
 	}
 	if c.hc.CheckRedirect == nil {
 		c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

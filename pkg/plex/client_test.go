@@ -359,3 +359,35 @@ func TestCallWaitForWarmEndsWithContext(t *testing.T) {
 		t.Fatalf("Warm: %v", err)
 	}
 }
+
+type countingTransport struct {
+	base http.RoundTripper
+	n    atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+// TestNewWithWrappedDefaultTransport: a process that wrapped
+// http.DefaultTransport (as tracing libraries do) gets a working client that
+// goes through the wrapper, not a panic in New.
+func TestNewWithWrappedDefaultTransport(t *testing.T) {
+	f := newFake(t, answer{200, "application/json", userJSON, nil})
+	orig := http.DefaultTransport
+	wrapped := &countingTransport{base: orig}
+	http.DefaultTransport = wrapped
+	defer func() { http.DefaultTransport = orig }()
+
+	c, err := New(Config{PlexTVURL: f.URL, ClientIdentifier: testClientID})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if _, err := c.User(context.Background(), testToken); err != nil {
+		t.Fatalf("User: %v", err)
+	}
+	if n := wrapped.n.Load(); n != 1 {
+		t.Errorf("%d requests through the wrapped DefaultTransport, want 1", n)
+	}
+}

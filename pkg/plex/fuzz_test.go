@@ -84,7 +84,7 @@ func FuzzDecodeError(f *testing.F) {
 			t.Fatalf("message of %d bytes", len(msg))
 		case !utf8.ValidString(msg):
 			t.Fatalf("message %q is not valid UTF-8", msg)
-		case strings.ContainsAny(msg, "\r\n\x00\x7f"):
+		case strings.ContainsAny(msg, "\r\n\x00\x7f\u0085\u2028\u2029"):
 			t.Fatalf("message %q holds control characters", msg)
 		case strings.Contains(msg, testToken) || strings.Contains(msg, testPassword):
 			t.Fatalf("message %q holds a secret", msg)

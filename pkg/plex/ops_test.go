@@ -194,6 +194,8 @@ func TestErrorKinds(t *testing.T) {
 			ErrUnauthorized, 1001, strings.Repeat("é", maxMessage/2) + "...", 0},
 		{"control characters in message", "user", answer{401, jsonCT, plexTVError(1001, 401, "bad\r\ntoken\x00 here"), nil},
 			ErrUnauthorized, 1001, "bad  token  here", 0},
+		{"Unicode line breaks and bidi controls in message", "user", answer{401, jsonCT, plexTVError(1001, 401, "bad\u0085token\u2028here\u202egnaw"), nil},
+			ErrUnauthorized, 1001, "bad token here gnaw", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +270,27 @@ func TestSlowBody(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("%v does not wrap context.DeadlineExceeded", err)
 	}
+}
+
+// TestSlowBodyClientTimeout: http.Client.Timeout (the backstop for contexts
+// without a deadline) passing while the body is read is a timeout, as it is
+// before the headers arrive, not a malformed answer.
+func TestSlowBodyClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	f := newFake(t, answer{200, "application/json", "", nil})
+	f.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"MediaContainer":`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	c, _ := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
+	_, err := c.TransientToken(context.Background(), testToken)
+	asError(t, err, ErrTimeout)
 }
 
 func TestInvalidInput(t *testing.T) {

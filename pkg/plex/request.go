@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -99,6 +100,9 @@ func (c *Client) once(ctx context.Context, r *call) (*reply, *Error) {
 		if ctx.Err() != nil {
 			return nil, &Error{Op: r.op, Kind: ErrTimeout, Status: resp.StatusCode, Err: ctx.Err()}
 		}
+		if timedOut(readErr) { // http.Client.Timeout passed while reading the body
+			return nil, &Error{Op: r.op, Kind: ErrTimeout, Status: resp.StatusCode, Err: readErr}
+		}
 		return nil, &Error{Op: r.op, Kind: ErrMalformedResponse, Status: resp.StatusCode, Err: readErr}
 	}
 	return &reply{status: resp.StatusCode, format: f, body: body}, nil
@@ -126,11 +130,17 @@ func closeBody(rc io.ReadCloser) {
 }
 
 func transportError(ctx context.Context, op string, err error) *Error {
-	var ne net.Error
-	if ctx.Err() != nil || (errors.As(err, &ne) && ne.Timeout()) {
+	if ctx.Err() != nil || timedOut(err) {
 		return &Error{Op: op, Kind: ErrTimeout, Err: err}
 	}
 	return &Error{Op: op, Kind: ErrUpstream, Err: err}
+}
+
+// timedOut reports whether err is a network timeout, such as the one
+// http.Client.Timeout causes.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // statusError maps a failed answer to its kind, with Plex's code and message
@@ -170,7 +180,9 @@ func (c *Client) statusError(r *call, resp *http.Response, f format, body []byte
 const maxMessage = 200 // bytes of Plex's message kept in an Error
 
 // cleanMessage makes Plex's message safe to print: secrets removed, one line
-// of valid UTF-8, bounded.
+// of valid UTF-8, bounded. Every rune that does not print as itself (control
+// characters, Unicode line and paragraph separators, bidi overrides) becomes
+// a space.
 func cleanMessage(msg string, secrets []string) string {
 	for _, s := range secrets {
 		if s != "" {
@@ -178,7 +190,7 @@ func cleanMessage(msg string, secrets []string) string {
 		}
 	}
 	msg = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
 			return ' '
 		}
 		return r
