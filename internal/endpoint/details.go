@@ -33,6 +33,9 @@ func Details(c UserGetter) *api.Handler {
 			var err error
 			if tok := strings.TrimSpace(r.Header("X-Plex-Token")); tok != "" {
 				u, err = c.User(ctx, tok)
+				if errors.Is(err, plex.ErrInvalidInput) { // e.g. control characters
+					return nil, api.InvalidField("X-Plex-Token", "is not a valid token")
+				}
 			} else {
 				u, err = api.AsAdmin(ctx, r, c.User)
 			}

@@ -39,6 +39,7 @@ func TestDetails(t *testing.T) {
 		{Name: "caller's token by post", Event: post.With("X-Plex-Token", plextest.UserToken), Status: 200, Check: answer(true, plextest.UserLogin, plextest.UserToken)},
 		{Name: "post with json body", Event: post.JSONBody(`{"ignored":true}`), Status: 200, Check: answer(true, plextest.AdminLogin, plextest.AdminToken)},
 		{Name: "post base64 form", Event: post.FormBody("ignored=1").Encoded(), Status: 200},
+		{Name: "caller's token with a control character", Event: get.With("X-Plex-Token", "abc\x01def"), Status: 400, Code: api.CodeInvalidRequest, Check: apitest.Names("X-Plex-Token")},
 		{Name: "empty header means admin", Event: get.With("X-Plex-Token", " "), Status: 200, Check: answer(true, plextest.AdminLogin, plextest.AdminToken)},
 		// A rejected caller token is an answer, not an error, and never
 		// refreshes the admin secret.
