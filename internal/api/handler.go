@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/plexauth/plexauth/internal/secret"
+	"github.com/plexauth/plexauth/pkg/plex"
 )
 
 // DefaultMargin is kept back from the invocation's remaining time so that a
@@ -54,6 +55,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	}
 	ctx, cancel := h.withMargin(ctx)
 	defer cancel()
+	ctx = plex.WithStatus(ctx, &r.plexStatus)
 
 	resp, err := h.serve(ctx, r)
 	var e *Error

@@ -44,15 +44,19 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 			}
 		}
 	}
+	plexStatus := r.plexStatus // what Plex last answered, success included
 	var pe *plex.Error
 	if errors.As(plexErr, &pe) {
 		attrs = append(attrs, slog.String("plexKind", kindName(pe.Kind)))
-		if pe.Status != 0 {
-			attrs = append(attrs, slog.Int("plexStatus", pe.Status))
+		if plexStatus == 0 {
+			plexStatus = pe.Status
 		}
 		if pe.Code != 0 {
 			attrs = append(attrs, slog.Int("plexCode", pe.Code))
 		}
+	}
+	if plexStatus != 0 {
+		attrs = append(attrs, slog.Int("plexStatus", plexStatus))
 	}
 	if r.stack != nil {
 		attrs = append(attrs, slog.String("stack", string(r.stack)))

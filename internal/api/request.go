@@ -28,10 +28,11 @@ type Request struct {
 	secret  secret.Value
 
 	// facts for the log line
-	cacheHit *bool
-	refresh  string // outcome of AsAdmin's refresh: "rotated", "unchanged", "failed"
-	noted    error
-	stack    []byte // of a recovered panic
+	cacheHit   *bool
+	plexStatus int    // the last HTTP status Plex answered, 0 if none
+	refresh    string // outcome of AsAdmin's refresh: "rotated", "unchanged", "failed"
+	noted      error
+	stack      []byte // of a recovered panic
 }
 
 // Header returns the named request header. API Gateway lower-cases names in

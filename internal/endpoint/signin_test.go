@@ -53,7 +53,7 @@ func TestSignIn(t *testing.T) {
 		}
 	}
 	cases := []apitest.Case{
-		{Name: "json", Event: post.JSONBody(alice), Status: 200, Check: signedIn(plextest.UserLogin, plextest.UserToken, "false")},
+		{Name: "json", Event: post.JSONBody(alice), Status: 200, Log: map[string]any{"route": "/signin", "plexStatus": float64(201)}, Check: signedIn(plextest.UserLogin, plextest.UserToken, "false")},
 		{Name: "json with charset", Event: post.WithBody("application/json; charset=utf-8", alice), Status: 200},
 		{Name: "json base64", Event: post.JSONBody(alice).Encoded(), Status: 200, Check: signedIn(plextest.UserLogin, plextest.UserToken, "false")},
 		{Name: "form", Event: post.FormBody("login=" + plextest.UserEmail + "&password=" + plextest.UserPassword + "&rememberMe=true"), Status: 200,

@@ -15,7 +15,7 @@ func TestTransient(t *testing.T) {
 	post := ev.Authorized()
 	cases := []apitest.Case{
 		{Name: "transient token", Event: post, Status: 200, Log: map[string]any{
-			"route": "/transient-token", "method": "POST", "caller": apitest.CallerName, "secretCache": "hit", "level": "INFO",
+			"route": "/transient-token", "method": "POST", "caller": apitest.CallerName, "secretCache": "hit", "level": "INFO", "plexStatus": float64(200),
 		}, Check: func(t *testing.T, r apitest.Response) {
 			var out map[string]string
 			r.Decode(t, &out)

@@ -91,6 +91,7 @@ func (c *Client) once(ctx context.Context, r *call) (*reply, *Error) {
 		return nil, transportError(ctx, r.op, err)
 	}
 	defer closeBody(resp.Body)
+	recordStatus(ctx, resp.StatusCode)
 	body, readErr := readBody(resp.Body, c.maxBody)
 	f := formatOf(resp.Header.Get("Content-Type"), body)
 	if !r.ok(resp.StatusCode) {
