@@ -15,18 +15,10 @@ func (c *Client) User(ctx context.Context, token string) (*User, error) {
 	if err := checkToken(op, token); err != nil {
 		return nil, err
 	}
-	rep, err := c.do(ctx, &call{
+	return exchange(ctx, c, &call{
 		op: op, method: http.MethodGet, url: c.user,
 		token: token, secrets: []string{token},
-	})
-	if err != nil {
-		return nil, err
-	}
-	u, derr := decodeUser(rep.format, rep.body)
-	if derr != nil {
-		return nil, &Error{Op: op, Kind: ErrMalformedResponse, Status: rep.status, Err: derr}
-	}
-	return u, nil
+	}, decodeUser)
 }
 
 // SignIn signs in to plex.tv with a login and password (and a two-factor
@@ -49,19 +41,17 @@ func (c *Client) SignIn(ctx context.Context, cr Credentials) (*User, error) {
 	if cr.VerificationCode != "" {
 		form.Set("verificationCode", cr.VerificationCode)
 	}
-	rep, err := c.do(ctx, &call{
+	return exchange(ctx, c, &call{
 		op: op, method: http.MethodPost, url: c.signIn, form: form.Encode(),
 		signIn: true, secrets: []string{cr.Password, cr.VerificationCode},
-	})
-	if err != nil {
-		return nil, err
+	}, decodeSignIn)
+}
+
+// decodeSignIn is decodeUser for a sign-in, whose answer must hold the token.
+func decodeSignIn(f format, b []byte) (*User, error) {
+	u, err := decodeUser(f, b)
+	if err == nil && u.AuthToken == "" {
+		err = errNoAuthToken
 	}
-	u, derr := decodeUser(rep.format, rep.body)
-	if derr == nil && u.AuthToken == "" {
-		derr = errNoAuthToken
-	}
-	if derr != nil {
-		return nil, &Error{Op: op, Kind: ErrMalformedResponse, Status: rep.status, Err: derr}
-	}
-	return u, nil
+	return u, err
 }

@@ -84,6 +84,21 @@ func (c *Client) do(ctx context.Context, r *call) (*reply, error) {
 	}
 }
 
+// exchange sends r and decodes its answer with decode; an answer that
+// cannot be decoded (or lacks what the call needs) is ErrMalformedResponse.
+func exchange[T any](ctx context.Context, c *Client, r *call, decode func(format, []byte) (T, error)) (T, error) {
+	var zero T
+	rep, err := c.do(ctx, r)
+	if err != nil {
+		return zero, err
+	}
+	v, err := decode(rep.format, rep.body)
+	if err != nil {
+		return zero, &Error{Op: r.op, Kind: ErrMalformedResponse, Status: rep.status, Err: err}
+	}
+	return v, nil
+}
+
 // once sends r a single time and reads the whole answer.
 func (c *Client) once(ctx context.Context, r *call) (*reply, *Error) {
 	resp, err := c.hc.Do(c.newRequest(ctx, r))

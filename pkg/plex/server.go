@@ -13,18 +13,10 @@ func (c *Client) TransientToken(ctx context.Context, token string) (string, erro
 	if err := c.checkServerCall(op, token); err != nil {
 		return "", err
 	}
-	rep, err := c.do(ctx, &call{
+	return exchange(ctx, c, &call{
 		op: op, method: http.MethodPost, url: c.transient,
 		token: token, server: true, secrets: []string{token},
-	})
-	if err != nil {
-		return "", err
-	}
-	tok, derr := decodeTransient(rep.format, rep.body)
-	if derr != nil {
-		return "", &Error{Op: op, Kind: ErrMalformedResponse, Status: rep.status, Err: derr}
-	}
-	return tok, nil
+	}, decodeTransient)
 }
 
 // Source returns the connection information of a source the server knows
@@ -41,18 +33,10 @@ func (c *Client) Source(ctx context.Context, token string, q SourceQuery) (*Devi
 	if q.Refresh {
 		query += "&refresh=1"
 	}
-	rep, err := c.do(ctx, &call{
+	return exchange(ctx, c, &call{
 		op: op, method: http.MethodGet, url: c.resources, query: query,
 		token: token, server: true, secrets: []string{token},
-	})
-	if err != nil {
-		return nil, err
-	}
-	d, derr := decodeDevice(rep.format, rep.body)
-	if derr != nil {
-		return nil, &Error{Op: op, Kind: ErrMalformedResponse, Status: rep.status, Err: derr}
-	}
-	return d, nil
+	}, decodeDevice)
 }
 
 func (c *Client) checkServerCall(op, token string) error {
