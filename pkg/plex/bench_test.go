@@ -141,17 +141,10 @@ var errEmpty = errors.New("answer lacks the expected value")
 
 // rawDevice and rawUser hold the fields the client returns, in plain types.
 type rawDevice struct {
-	Name             string `json:"name"`
-	ClientIdentifier string `json:"clientIdentifier"`
-	AccessToken      string `json:"accessToken"`
-	Connection       []struct {
-		Protocol string `json:"protocol"`
-		Address  string `json:"address"`
-		Port     int    `json:"port"`
-		URI      string `json:"uri"`
-		Local    bool   `json:"local"`
-		Relay    bool   `json:"relay"`
-	} `json:"Connection"`
+	Name             string            `json:"name"`
+	ClientIdentifier string            `json:"clientIdentifier"`
+	AccessToken      string            `json:"accessToken"`
+	Connection       []plex.Connection `json:"Connection"` // same wire names, plain types
 }
 
 type rawUser struct {
