@@ -250,18 +250,7 @@ func TestTimeout(t *testing.T) {
 
 // TestSlowBody: the deadline passes while the body is being read.
 func TestSlowBody(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	f := newFake(t, answer{200, "application/json", "", nil})
-	f.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"MediaContainer":`))
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
+	f := slowBodyFake(t)
 	c, _ := fakeClient(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -276,18 +265,7 @@ func TestSlowBody(t *testing.T) {
 // without a deadline) passing while the body is read is a timeout, as it is
 // before the headers arrive, not a malformed answer.
 func TestSlowBodyClientTimeout(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	f := newFake(t, answer{200, "application/json", "", nil})
-	f.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"MediaContainer":`))
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
+	f := slowBodyFake(t)
 	c, _ := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
 	_, err := c.TransientToken(context.Background(), testToken)
 	asError(t, err, ErrTimeout)
@@ -390,4 +368,22 @@ func TestConnectionReused(t *testing.T) {
 	if n := f.conns.Load(); n != 1 {
 		t.Errorf("%d connections for 4 sequential calls, want 1", n)
 	}
+}
+
+// slowBodyFake answers 200 with the start of a JSON body, then stalls until
+// the request ends or the test does.
+func slowBodyFake(t *testing.T) *fake {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	f := newFake(t, answer{200, "application/json", "", nil})
+	f.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"MediaContainer":`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	return f
 }
