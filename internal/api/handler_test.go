@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -179,15 +180,15 @@ func TestRawEvent(t *testing.T) {
 	h.Methods = []string{"POST"}
 	ev.Headers["content-type"] = "application/json"
 	ev.Body, ev.IsBase64Encoded = "{not base64}", true
-	resp, _ = h.Handle(t.Context(), ev)
-	if resp.StatusCode != 400 || !strings.Contains(resp.Body, "base64") {
-		t.Errorf("bad base64: got %d %s; want 400 naming base64", resp.StatusCode, resp.Body)
+	resp, err = h.Handle(t.Context(), ev)
+	if err != nil || resp.StatusCode != 400 || !strings.Contains(resp.Body, "base64") {
+		t.Errorf("bad base64: got %d %s, %v; want 400 naming base64", resp.StatusCode, resp.Body, err)
 	}
 	// Without a Lambda context the request id is API Gateway's.
 	ev.Headers = nil
-	resp, _ = h.Handle(t.Context(), ev)
-	if resp.StatusCode != 401 || !strings.Contains(resp.Body, `"requestId":"apigw-id"`) {
-		t.Errorf("got %d %s; want 401 carrying requestContext.requestId", resp.StatusCode, resp.Body)
+	resp, err = h.Handle(t.Context(), ev)
+	if err != nil || resp.StatusCode != 401 || !strings.Contains(resp.Body, `"requestId":"apigw-id"`) {
+		t.Errorf("got %d %s, %v; want 401 carrying requestContext.requestId", resp.StatusCode, resp.Body, err)
 	}
 }
 
@@ -298,14 +299,33 @@ func TestOpErrors(t *testing.T) {
 // TestDeadline: an Op that waits for Plex until its context ends answers
 // 504 while the invocation still has its margin left.
 func TestDeadline(t *testing.T) {
+	// The Op's deadline must be the invocation's less the margin: without the
+	// margin it would end with the invocation and still map to 504, but only
+	// once Lambda had already timed the function out.
+	var mu sync.Mutex
+	var opDeadline time.Time
+	var hasDeadline bool
 	op := func(ctx context.Context, r *api.Request) (any, error) {
+		mu.Lock()
+		opDeadline, hasDeadline = ctx.Deadline()
+		mu.Unlock()
 		<-ctx.Done()
 		return nil, &plex.Error{Op: "user", Kind: plex.ErrTimeout, Err: ctx.Err()}
 	}
 	h := route(op, "POST")
-	apitest.Run(t, func() *api.Handler { x := h(); x.Margin = 300 * time.Millisecond; return x }, []apitest.Case{{
-		Name: "slow plex", Event: post.Authorized(), Timeout: 400 * time.Millisecond, Status: 504, Code: "plex_timeout",
+	const timeout, margin = 400 * time.Millisecond, 300 * time.Millisecond
+	start := time.Now()
+	apitest.Run(t, func() *api.Handler { x := h(); x.Margin = margin; return x }, []apitest.Case{{
+		Name: "slow plex", Event: post.Authorized(), Timeout: timeout, Status: 504, Code: "plex_timeout",
 	}})
+	mu.Lock()
+	defer mu.Unlock()
+	// The invocation deadline is at least start+timeout; with the margin the
+	// Op's ends about margin earlier.
+	if !hasDeadline || !opDeadline.Before(start.Add(timeout)) {
+		t.Errorf("Op deadline %v (set %v), %v after start: want it a margin before the invocation's (>= %v after start)",
+			opDeadline, hasDeadline, opDeadline.Sub(start), timeout)
+	}
 }
 
 func TestLogLine(t *testing.T) {

@@ -207,7 +207,8 @@ func TestErrorKinds(t *testing.T) {
 				t.Errorf("got status %d code %d message %q retryAfter %v; want %d %d %q %v",
 					e.Status, e.Code, e.Message, e.RetryAfter, tt.answer.status, tt.code, tt.message, tt.retryAfter)
 			}
-			for _, k := range []error{ErrBadRequest, ErrUnauthorized, ErrRateLimited, ErrUpstream, ErrTwoFactorRequired} {
+			for _, k := range []error{ErrInvalidInput, ErrBadRequest, ErrUnauthorized, ErrTwoFactorRequired, ErrInvalidVerificationCode,
+				ErrIPBlocked, ErrRateLimited, ErrUpstream, ErrMalformedResponse, ErrTimeout} {
 				if k != tt.kind && errors.Is(err, k) {
 					t.Errorf("error also matches %v", k)
 				}
