@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
@@ -185,6 +186,62 @@ func TestRunInitFailure(t *testing.T) {
 			}
 			if line["level"] != "ERROR" || line["setting"] != tt.setting {
 				t.Errorf("log line %s: want level ERROR naming %s", lines[0], tt.setting)
+			}
+		})
+	}
+}
+
+// TestColdPathOverlap: by default init starts the secret fetch itself and
+// does not wait for it (Secrets Manager is held while Setup returns); with
+// NoOverlap, the naive path, nothing is fetched or warmed before the first
+// request.
+func TestColdPathOverlap(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		o    Options
+	}{
+		{name: "overlap"},
+		{name: "no overlap", o: Options{NoOverlap: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sm := secrettest.NewServer(t)
+			secrettest.SetEnv(t, sm.URL)
+			arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
+			sim := plextest.NewServer()
+			t.Cleanup(sim.Close)
+			arrivals, release := sm.Hold()
+			defer release()
+
+			h, err := SetupWith(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
+				config.EnvServerURL:        sim.URL,
+				config.EnvSecretARN:        arn,
+				config.EnvClientIdentifier: "plexauth-test",
+			})}, ServerHost, newHandler, tt.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.o.NoOverlap {
+				// Setup has returned with the fetch held: init did not wait.
+				select {
+				case <-arrivals:
+				case <-time.After(10 * time.Second): // a failure bound, not a speed target
+					t.Fatal("init started no secret fetch")
+				}
+			}
+			release()
+			ev := apitest.Event{Method: "POST", Path: "/transient-token"}.Authorized().JSON()
+			if r := apitest.Invoke(t, t.Context(), h, ev); r.Status != 200 {
+				t.Fatalf("got %d %s", r.Status, r.Body)
+			}
+			if n := sm.Calls(); n != 1 {
+				t.Errorf("Secrets Manager calls = %d, want 1", n)
+			}
+			if tt.o.NoOverlap {
+				for _, r := range sim.Requests() {
+					if r.Path == "/" {
+						t.Errorf("the naive path warmed the Plex connection at init")
+					}
+				}
 			}
 		})
 	}
