@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
@@ -15,6 +16,7 @@ import (
 // Error codes of the error envelope.
 const (
 	CodeInvalidRequest          = "invalid_request"
+	CodeSourceNotFound          = "source_not_found"
 	CodeUnauthorized            = "unauthorized"
 	CodePlexUnauthorized        = "plex_unauthorized"
 	CodeTwoFactorRequired       = "plex_two_factor_required"
@@ -28,6 +30,7 @@ const (
 	CodeSecretUnavailable       = "secret_unavailable"
 	CodePlexTimeout             = "plex_timeout"
 	CodeInternal                = "internal_error"
+	CodeMisconfigured           = "misconfigured"
 )
 
 // Error is an answer other than 200. Message is written for the caller and
@@ -39,8 +42,9 @@ type Error struct {
 	PlexCode   int           // Plex's errors[].code, 0 if none
 	RetryAfter time.Duration // sent as Retry-After, rounded up to seconds
 
-	header map[string]string // extra response headers (Allow, WWW-Authenticate)
-	cause  error             // what went wrong, for the log line only
+	header  map[string]string // extra response headers (Allow, WWW-Authenticate)
+	cause   error             // what went wrong, for the log line only
+	setting string            // the setting to fix, for the log line only
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -87,25 +91,33 @@ func internalError(cause error) *Error {
 		Message: "internal error", cause: cause}
 }
 
-// plexErrors maps each Plex failure kind to its answer. A Plex 400 is our
-// client's fault, not the caller's, so it is a 502 like any other upstream
-// surprise.
+// plexErrors maps each Plex failure kind to its answer; the first row whose
+// kind matches and whose op is empty or the failed operation's wins. A Plex
+// 400 is our client's fault, not the caller's, so it is a 502 like any other
+// upstream surprise; so is a 404 anywhere but for a source, where it means
+// the server does not know it.
 var plexErrors = []struct {
 	kind    error
+	op      string // the plex.Error's Op; "" for any
 	status  int
 	code    string
 	message string
+	setting string // logged: what to fix
 }{
-	{plex.ErrInvalidInput, http.StatusBadRequest, CodeInvalidRequest, "the request has an invalid value"},
-	{plex.ErrBadRequest, http.StatusBadGateway, CodePlexError, "Plex did not accept the request"},
-	{plex.ErrUnauthorized, http.StatusForbidden, CodePlexUnauthorized, "Plex rejected the credential"},
-	{plex.ErrTwoFactorRequired, http.StatusForbidden, CodeTwoFactorRequired, "a two-factor verification code is required; send it as verificationCode"},
-	{plex.ErrInvalidVerificationCode, http.StatusForbidden, CodeInvalidVerificationCode, "the two-factor verification code is wrong"},
-	{plex.ErrIPBlocked, http.StatusForbidden, CodeIPBlocked, "Plex blocked sign-ins from this address after repeated failures"},
-	{plex.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited, "Plex is rate limiting requests; retry later"},
-	{plex.ErrUpstream, http.StatusBadGateway, CodePlexError, "Plex failed to answer"},
-	{plex.ErrMalformedResponse, http.StatusBadGateway, CodePlexError, "Plex sent an answer that cannot be read"},
-	{plex.ErrTimeout, http.StatusGatewayTimeout, CodePlexTimeout, "Plex did not answer in time"},
+	{plex.ErrInvalidInput, "", http.StatusBadRequest, CodeInvalidRequest, "the request has an invalid value", ""},
+	// The one setting a Client can lack is its server URL (plex.tv has a default).
+	{plex.ErrNotConfigured, "", http.StatusInternalServerError, CodeMisconfigured, "the service is misconfigured", config.EnvServerURL},
+	{plex.ErrNotFound, plex.OpSource, http.StatusNotFound, CodeSourceNotFound, "the Plex Media Server knows no such source", ""},
+	{plex.ErrNotFound, "", http.StatusBadGateway, CodePlexError, "Plex failed to answer", ""},
+	{plex.ErrBadRequest, "", http.StatusBadGateway, CodePlexError, "Plex did not accept the request", ""},
+	{plex.ErrUnauthorized, "", http.StatusForbidden, CodePlexUnauthorized, "Plex rejected the credential", ""},
+	{plex.ErrTwoFactorRequired, "", http.StatusForbidden, CodeTwoFactorRequired, "a two-factor verification code is required; send it as verificationCode", ""},
+	{plex.ErrInvalidVerificationCode, "", http.StatusForbidden, CodeInvalidVerificationCode, "the two-factor verification code is wrong", ""},
+	{plex.ErrIPBlocked, "", http.StatusForbidden, CodeIPBlocked, "Plex blocked sign-ins from this address after repeated failures", ""},
+	{plex.ErrRateLimited, "", http.StatusTooManyRequests, CodeRateLimited, "Plex is rate limiting requests; retry later", ""},
+	{plex.ErrUpstream, "", http.StatusBadGateway, CodePlexError, "Plex failed to answer", ""},
+	{plex.ErrMalformedResponse, "", http.StatusBadGateway, CodePlexError, "Plex sent an answer that cannot be read", ""},
+	{plex.ErrTimeout, "", http.StatusGatewayTimeout, CodePlexTimeout, "Plex did not answer in time", ""},
 }
 
 // toError maps any failure to the answer the caller gets.
@@ -114,11 +126,12 @@ func toError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	var pe *plex.Error
+	isPlex := errors.As(err, &pe)
 	for _, m := range plexErrors {
-		if errors.Is(err, m.kind) {
-			e := &Error{Status: m.status, Code: m.code, Message: m.message, cause: err}
-			var pe *plex.Error
-			if errors.As(err, &pe) {
+		if errors.Is(err, m.kind) && (m.op == "" || isPlex && pe.Op == m.op) {
+			e := &Error{Status: m.status, Code: m.code, Message: m.message, cause: err, setting: m.setting}
+			if isPlex {
 				e.PlexCode = pe.Code
 				e.RetryAfter = pe.RetryAfter
 			}

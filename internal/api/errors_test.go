@@ -26,6 +26,10 @@ func TestToError(t *testing.T) {
 		code   string
 	}{
 		{"invalid input", plexErr(plex.ErrInvalidInput), 400, CodeInvalidRequest},
+		{"not configured is the deployment's fault", &plex.Error{Op: plex.OpSource, Kind: plex.ErrNotConfigured, Message: "detail for logs only"}, 500, CodeMisconfigured},
+		{"unknown source", &plex.Error{Op: plex.OpSource, Kind: plex.ErrNotFound, Status: 404}, 404, CodeSourceNotFound},
+		{"plex.tv 404 proves nothing", plexErr(plex.ErrNotFound), 502, CodePlexError},
+		{"transient token 404", &plex.Error{Op: plex.OpTransientToken, Kind: plex.ErrNotFound, Status: 404}, 502, CodePlexError},
 		{"plex 400 is not the caller's fault", plexErr(plex.ErrBadRequest), 502, CodePlexError},
 		{"unauthorized", plexErr(plex.ErrUnauthorized), 403, CodePlexUnauthorized},
 		{"two-factor required", plexErr(plex.ErrTwoFactorRequired), 403, CodeTwoFactorRequired},
@@ -64,6 +68,18 @@ func TestToError(t *testing.T) {
 		if !seen[m.kind] {
 			t.Errorf("kind %v has no row in this table", m.kind)
 		}
+	}
+}
+
+// TestToErrorSetting: a misconfiguration names, for the log only, the
+// setting to fix; the caller's message says nothing more than that.
+func TestToErrorSetting(t *testing.T) {
+	e := toError(&plex.Error{Op: plex.OpTransientToken, Kind: plex.ErrNotConfigured, Message: "no server URL configured"})
+	if e.setting != "PLEX_SERVER_URL" || e.Message != "the service is misconfigured" {
+		t.Errorf("setting %q message %q", e.setting, e.Message)
+	}
+	if e := toError(plexErr(plex.ErrUpstream)); e.setting != "" {
+		t.Errorf("an upstream failure names setting %q", e.setting)
 	}
 }
 

@@ -35,6 +35,9 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 	level := slog.LevelInfo
 	if e != nil {
 		attrs = append(attrs, slog.String("code", e.Code))
+		if e.setting != "" {
+			attrs = append(attrs, slog.String("setting", e.setting))
+		}
 		plexErr = e.cause
 		if status >= 500 {
 			level = slog.LevelError

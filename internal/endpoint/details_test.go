@@ -1,6 +1,7 @@
 package endpoint
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/plexauth/plexauth/internal/api"
@@ -53,6 +54,25 @@ func TestDetails(t *testing.T) {
 			}},
 		{Name: "plex 422 invalid token", Event: user, Setup: func(*testing.T) { p.SetFault(plextest.RouteUser, plextest.Fault{Status: 422}) },
 			Status: 200, Log: map[string]any{"plexStatus": 422.0}, Check: answer(false, "", plextest.UserToken)},
+	}
+	// Any 401 or 422 from plex.tv rejects the token, whatever code comes
+	// with it (the sign-in codes mean nothing here); a 5xx proves nothing.
+	for _, f := range []plextest.Fault{
+		{Status: 401}, {Status: 401, Code: 1028}, {Status: 401, Code: 1029}, {Status: 401, Code: 1031},
+		{Status: 422}, {Status: 422, Code: 1001},
+	} {
+		cases = append(cases, apitest.Case{
+			Name: fmt.Sprintf("plex %d code %d", f.Status, f.Code), Event: user, Status: 200,
+			Setup: func(*testing.T) { p.SetFault(plextest.RouteUser, f) },
+			Log:   map[string]any{"plexStatus": float64(f.Status), "plexKind": "unauthorized"},
+			Check: answer(false, "", plextest.UserToken),
+		})
+	}
+	for _, status := range []int{500, 502, 504} {
+		cases = append(cases, apitest.Case{
+			Name: fmt.Sprintf("plex %d stays an error", status), Event: user, Status: 502, Code: "plex_error",
+			Setup: func(*testing.T) { p.SetFault(plextest.RouteUser, plextest.Fault{Status: status}) },
+		})
 	}
 	cases = append(cases, apitest.AuthCases(ev, "PUT")...)
 	cases = append(cases, apitest.BodyCases(post)...)

@@ -59,7 +59,10 @@ func TestSources(t *testing.T) {
 		{Name: "post json without refresh", Event: post.JSONBody(`{"source":"` + plextest.ServerSource + `","other":1}`), Status: 200, Check: device(plextest.ServerSource, "")},
 		{Name: "post json base64", Event: post.JSONBody(`{"source":"` + plextest.ServerSource + `"}`).Encoded(), Status: 200, Check: device(plextest.ServerSource, "")},
 		{Name: "post form", Event: post.FormBody("source=" + url.QueryEscape(plextest.ServerSource) + "&refresh=1"), Status: 200, Check: device(plextest.ServerSource, "1")},
-		{Name: "unknown source", Event: get("source=server://0000unknown").Authorized(), Status: 502, Code: "plex_error"},
+		// The server answers 404 for a source it does not know.
+		{Name: "unknown source", Event: get("source=server://0000unknown").Authorized(), Status: 404, Code: "source_not_found",
+			Log: map[string]any{"plexStatus": 404.0, "plexKind": "not found", "level": "INFO"}},
+		{Name: "unknown provider", Event: post.JSONBody(`{"source":"provider://tv.plex.nothing"}`), Status: 404, Code: "source_not_found"},
 		{Name: "get without source", Event: get("").Authorized(), Status: 400, Code: "invalid_request", Check: noCall},
 		{Name: "post without source", Event: post.JSONBody(`{"refresh":true}`), Status: 400, Code: "invalid_request", Check: noCall},
 		{Name: "post empty body", Event: post, Status: 400, Code: "invalid_request", Check: noCall},

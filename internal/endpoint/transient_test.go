@@ -6,6 +6,7 @@ import (
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
+	"github.com/plexauth/plexauth/pkg/plex"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -36,4 +37,34 @@ func TestTransient(t *testing.T) {
 	cases = append(cases, p.FaultCases(ev, plextest.RouteTransient)...)
 	cases = append(cases, p.RotationCases(ev, plextest.RouteTransient, 403, "plex_unauthorized")...)
 	apitest.Run(t, p.Handler(func() *api.Handler { return Transient(p.Client) }), cases)
+}
+
+// TestServerURLMissing: a client built without a server URL is the
+// deployment's mistake, so the server routes answer 500 misconfigured (not
+// the caller's 400), and the log line names the setting to fix.
+func TestServerURLMissing(t *testing.T) {
+	c, err := plex.New(plex.Config{PlexTVURL: "http://127.0.0.1:1", ClientIdentifier: "plexauth-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	message := func(t *testing.T, r apitest.Response) {
+		if r.Error.Message != "the service is misconfigured" {
+			t.Errorf("message %q, want only that the service is misconfigured", r.Error.Message)
+		}
+	}
+	log := map[string]any{"setting": "PLEX_SERVER_URL", "level": "ERROR", "plexKind": "not configured"}
+	for name, tc := range map[string]struct {
+		handler func() *api.Handler
+		event   apitest.Event
+	}{
+		"transient": {func() *api.Handler { return Transient(c) }, apitest.Event{Method: "POST", Path: "/transient-token"}},
+		"sources": {func() *api.Handler { return Sources(c) },
+			apitest.Event{Method: "GET", Path: "/sources", Query: "source=" + plextest.ServerSource}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			apitest.Run(t, tc.handler, []apitest.Case{
+				{Name: "no server url", Event: tc.event.Authorized(), Status: 500, Code: "misconfigured", Log: log, Check: message},
+			})
+		})
+	}
 }

@@ -209,12 +209,13 @@ func (c *Client) Warm(ctx context.Context, h Host) error {
 	var u *url.URL
 	switch h {
 	case ServerHost:
-		u = c.server
+		if u = c.server; u == nil {
+			return notConfigured(op)
+		}
 	case PlexTVHost:
 		u = c.plexTV
-	}
-	if u == nil {
-		return invalid(op, "no URL configured for that host")
+	default:
+		return invalid(op, "unknown host")
 	}
 	// Calls to h that start while this Warm is in flight wait for it, so
 	// they reuse its connection rather than dial another.

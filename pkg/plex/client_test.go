@@ -209,7 +209,7 @@ func TestWarmErrors(t *testing.T) {
 		h    Host
 		kind error
 	}{
-		{"no server configured", ServerHost, ErrInvalidInput},
+		{"no server configured", ServerHost, ErrNotConfigured},
 		{"unknown host", Host(7), ErrInvalidInput},
 		{"connection refused", PlexTVHost, ErrUpstream},
 	}

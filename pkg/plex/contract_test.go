@@ -120,7 +120,7 @@ func clientCases(issued *[]string) []clientCase {
 		{name: "source with the transient token", route: res, query: srcQuery(server), schema: true, run: source("", server), check: wantDevice(plextest.ServerID)},
 		{name: "source, bad token", route: res, query: srcQuery(server), kind: plex.ErrUnauthorized, run: source(badToken, server)},
 		// The spec declares no status for an unknown source: logged, not checked.
-		{name: "source unknown", route: res, query: srcQuery(unknown), kind: plex.ErrUpstream, run: source(plextest.AdminToken, unknown)},
+		{name: "source unknown", route: res, query: srcQuery(unknown), kind: plex.ErrNotFound, run: source(plextest.AdminToken, unknown)},
 
 		{name: "user, admin token", route: usr, schema: true, run: user(plextest.AdminToken),
 			check: wantUser(plextest.AdminLogin, plextest.AdminToken, false)},

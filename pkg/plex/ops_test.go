@@ -150,6 +150,10 @@ func TestTruncatedBody(t *testing.T) {
 	asError(t, err, ErrMalformedResponse)
 }
 
+// allKinds is every kind an *Error can have.
+var allKinds = []error{ErrInvalidInput, ErrNotConfigured, ErrBadRequest, ErrUnauthorized, ErrTwoFactorRequired,
+	ErrInvalidVerificationCode, ErrIPBlocked, ErrNotFound, ErrRateLimited, ErrUpstream, ErrMalformedResponse, ErrTimeout}
+
 func TestErrorKinds(t *testing.T) {
 	const jsonCT = "application/json"
 	tests := []struct {
@@ -185,7 +189,13 @@ func TestErrorKinds(t *testing.T) {
 		{"429 seconds", "signin", answer{429, jsonCT, plexTVError(0, 429, "Too many requests"), http.Header{"Retry-After": {"120"}}},
 			ErrRateLimited, 0, "Too many requests", 120 * time.Second},
 		{"429 without Retry-After", "signin", answer{429, "", "", nil}, ErrRateLimited, 0, "", 0},
-		{"404", "source", answer{404, "text/html", "<html>Not Found</html>", nil}, ErrUpstream, 0, "", 0},
+		{"404 unknown source", "source", answer{404, "text/html", "<html>Not Found</html>", nil}, ErrNotFound, 0, "", 0},
+		{"404 from plex.tv", "user", answer{404, "text/html", "<html>Not Found</html>", nil}, ErrNotFound, 0, "", 0},
+		// The codes of a sign-in mean nothing else elsewhere: a 401 rejects the token.
+		{"401 code 1029 to a user call", "user", answer{401, jsonCT, plexTVError(1029, 401, "x"), nil}, ErrUnauthorized, 1029, "x", 0},
+		{"401 code 1028 to a user call", "user", answer{401, jsonCT, plexTVError(1028, 401, "x"), nil}, ErrUnauthorized, 1028, "x", 0},
+		{"401 code 1031 to a user call", "user", answer{401, jsonCT, plexTVError(1031, 401, "x"), nil}, ErrUnauthorized, 1031, "x", 0},
+		{"401 code 1031 from the server", "transient", answer{401, jsonCT, plexTVError(1031, 401, "x"), nil}, ErrUnauthorized, 1031, "x", 0},
 		{"500 JSON", "signin", answer{500, jsonCT, plexTVError(0, 500, "Internal error"), nil}, ErrUpstream, 0, "Internal error", 0},
 		{"503 HTML", "signin", answer{503, "text/html", "<html>Service Unavailable</html>", nil}, ErrUpstream, 0, "", 0},
 		{"unexpected 204", "user", answer{204, "", "", nil}, ErrUpstream, 0, "", 0},
@@ -207,8 +217,7 @@ func TestErrorKinds(t *testing.T) {
 				t.Errorf("got status %d code %d message %q retryAfter %v; want %d %d %q %v",
 					e.Status, e.Code, e.Message, e.RetryAfter, tt.answer.status, tt.code, tt.message, tt.retryAfter)
 			}
-			for _, k := range []error{ErrInvalidInput, ErrBadRequest, ErrUnauthorized, ErrTwoFactorRequired, ErrInvalidVerificationCode,
-				ErrIPBlocked, ErrRateLimited, ErrUpstream, ErrMalformedResponse, ErrTimeout} {
+			for _, k := range allKinds {
 				if k != tt.kind && errors.Is(err, k) {
 					t.Errorf("error also matches %v", k)
 				}
@@ -275,7 +284,6 @@ func TestSlowBodyClientTimeout(t *testing.T) {
 func TestInvalidInput(t *testing.T) {
 	f := newFake(t, answer{200, "application/json", transientJSON, nil})
 	c, _ := fakeClient(t, f)
-	noServer, _ := testClient(t, Config{PlexTVURL: f.URL})
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -283,11 +291,6 @@ func TestInvalidInput(t *testing.T) {
 	}{
 		{"transient empty token", func() error { _, err := c.TransientToken(ctx, ""); return err }},
 		{"transient token with newline", func() error { _, err := c.TransientToken(ctx, "tok\r\nX-Evil: 1"); return err }},
-		{"transient without server", func() error { _, err := noServer.TransientToken(ctx, testToken); return err }},
-		{"source without server", func() error {
-			_, err := noServer.Source(ctx, testToken, SourceQuery{Source: "server://abc"})
-			return err
-		}},
 		{"source bad source", func() error { _, err := c.Source(ctx, testToken, SourceQuery{Source: "server://a&b=c"}); return err }},
 		{"source empty token", func() error { _, err := c.Source(ctx, "", SourceQuery{Source: "server://abc"}); return err }},
 		{"user empty token", func() error { _, err := c.User(ctx, ""); return err }},
@@ -304,6 +307,35 @@ func TestInvalidInput(t *testing.T) {
 	}
 	if n := len(f.requests()); n != 0 {
 		t.Errorf("%d requests sent for invalid input", n)
+	}
+}
+
+// TestNotConfigured: a server call on a Client without ServerURL is the
+// deployment's mistake, a kind of its own, and sends nothing.
+func TestNotConfigured(t *testing.T) {
+	f := newFake(t, answer{200, "application/json", transientJSON, nil})
+	noServer, _ := testClient(t, Config{PlexTVURL: f.URL})
+	ctx := context.Background()
+	for name, run := range map[string]func() error{
+		"transient": func() error { _, err := noServer.TransientToken(ctx, testToken); return err },
+		"source": func() error {
+			_, err := noServer.Source(ctx, testToken, SourceQuery{Source: "server://abc"})
+			return err
+		},
+		"warm": func() error { return noServer.Warm(ctx, ServerHost) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := run()
+			asError(t, err, ErrNotConfigured)
+			for _, k := range allKinds {
+				if k != ErrNotConfigured && errors.Is(err, k) {
+					t.Errorf("error also matches %v", k)
+				}
+			}
+		})
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Errorf("%d requests sent without a server URL", n)
 	}
 }
 

@@ -8,10 +8,10 @@ import (
 )
 
 // User returns the plex.tv account behind token (GET /api/v2/user). An
-// ErrUnauthorized answer means plex.tv does not accept the token; any other
-// failure proves nothing about it.
+// ErrUnauthorized answer (any 401 or 422, whatever its code) means plex.tv
+// does not accept the token; any other failure proves nothing about it.
 func (c *Client) User(ctx context.Context, token string) (*User, error) {
-	const op = "user"
+	const op = OpUser
 	if err := checkToken(op, token); err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func (c *Client) User(ctx context.Context, token string) (*User, error) {
 // AuthToken. It is not retried once plex.tv may have seen it: repeated
 // failed sign-ins get the caller's IP blocked.
 func (c *Client) SignIn(ctx context.Context, cr Credentials) (*User, error) {
-	const op = "sign in"
+	const op = OpSignIn
 	switch {
 	case cr.Login == "":
 		return nil, invalid(op, "login is empty")

@@ -171,7 +171,7 @@ func (c *Client) statusError(r *call, resp *http.Response, f format, body []byte
 	switch s := resp.StatusCode; {
 	case s == http.StatusBadRequest:
 		e.Kind = ErrBadRequest
-	case s == http.StatusUnauthorized:
+	case s == http.StatusUnauthorized && r.signIn:
 		switch e.Code {
 		case 1029:
 			e.Kind = ErrTwoFactorRequired
@@ -182,8 +182,11 @@ func (c *Client) statusError(r *call, resp *http.Response, f format, body []byte
 		default:
 			e.Kind = ErrUnauthorized
 		}
-	case s == http.StatusForbidden && r.server, s == http.StatusUnprocessableEntity:
+	// Elsewhere the codes above are sign-in's: a 401 rejects the token.
+	case s == http.StatusUnauthorized, s == http.StatusForbidden && r.server, s == http.StatusUnprocessableEntity:
 		e.Kind = ErrUnauthorized
+	case s == http.StatusNotFound:
+		e.Kind = ErrNotFound
 	case s == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
@@ -224,4 +227,10 @@ func cleanMessage(msg string, secrets []string) string {
 
 func invalid(op, msg string) *Error {
 	return &Error{Op: op, Kind: ErrInvalidInput, Message: msg}
+}
+
+// notConfigured is a call to the server on a Client built without ServerURL:
+// the deployment's mistake, not the caller's.
+func notConfigured(op string) *Error {
+	return &Error{Op: op, Kind: ErrNotConfigured, Message: "no server URL configured"}
 }

@@ -62,7 +62,7 @@ func TestRetry(t *testing.T) {
 	}
 	for _, code := range []int{400, 401, 403, 404, 422, 501} {
 		for _, op := range []string{"transient", "user"} {
-			kind := map[int]error{400: ErrBadRequest, 401: ErrUnauthorized, 403: ErrUnauthorized, 404: ErrUpstream, 422: ErrUnauthorized, 501: ErrUpstream}[code]
+			kind := map[int]error{400: ErrBadRequest, 401: ErrUnauthorized, 403: ErrUnauthorized, 404: ErrNotFound, 422: ErrUnauthorized, 501: ErrUpstream}[code]
 			if code == 403 && op == "user" {
 				kind = ErrUpstream
 			}

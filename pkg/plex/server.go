@@ -22,7 +22,7 @@ func (c *Client) TransientToken(ctx context.Context, token string) (string, erro
 // Source returns the connection information of a source the server knows
 // (GET /security/resources). q.Source is validated before any request.
 func (c *Client) Source(ctx context.Context, token string, q SourceQuery) (*Device, error) {
-	const op = "source"
+	const op = OpSource
 	if err := ValidateSource(q.Source); err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (c *Client) Source(ctx context.Context, token string, q SourceQuery) (*Devi
 
 func (c *Client) checkServerCall(op, token string) error {
 	if c.server == nil {
-		return invalid(op, "no server URL configured")
+		return notConfigured(op)
 	}
 	return checkToken(op, token)
 }

@@ -15,7 +15,7 @@ const maxSourceLen = 256
 // never quotes s.
 func ValidateSource(s string) error {
 	if msg := sourceProblem(s); msg != "" {
-		return invalid("source", msg)
+		return invalid(OpSource, msg)
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 // answer follows); the other fields replace the answer, and the first one set
 // in the order Reset, Truncate, NonJSON, Oversize, Status wins. A Status
 // answer carries plex.tv's errors envelope (JSON or XML, per Accept), with
-// code 1001 for a 401 and no code otherwise.
+// Code, or by default code 1001 for a 401 and no code otherwise.
 //
 // When Reset drops a reused keep-alive connection, Go's http.Transport itself
 // retries an idempotent request (GET, HEAD) once on a new connection; that
@@ -22,6 +22,7 @@ type Fault struct {
 	Latency    time.Duration // sleep before answering (honours request cancellation)
 	Status     int           // answer this status (with a Plex-shaped error body)
 	RetryAfter string        // Retry-After header value with Status (e.g. "1")
+	Code       int           // Plex error code with Status; 0: the default above
 	Reset      bool          // hijack and close the connection without an answer
 	Truncate   bool          // 200, Content-Length larger than the body sent, then close
 	NonJSON    bool          // 200, Content-Type application/json, body not JSON
@@ -92,8 +93,8 @@ func (s *Simulator) applyFault(w http.ResponseWriter, r *http.Request, f Fault) 
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
-		code := 0
-		if f.Status == http.StatusUnauthorized {
+		code := f.Code
+		if code == 0 && f.Status == http.StatusUnauthorized {
 			code = codeUnauthorized
 		}
 		plexFail(w, r, f.Status, code)

@@ -50,6 +50,12 @@ func TestFaults(t *testing.T) {
 					t.Errorf("got %d %s, err %v", status, body, err)
 				}
 			}},
+		{name: "status 401 with a chosen code", route: plextest.RouteUser, fault: plextest.Fault{Status: 401, Code: 1031}, call: userCall,
+			check: func(t *testing.T, status int, h http.Header, body []byte, err error) {
+				if err != nil || status != 401 || field(t, body, "errors.0.code") != 1031.0 {
+					t.Errorf("got %d %s, err %v", status, body, err)
+				}
+			}},
 		{name: "status 503 on a server route", route: plextest.RouteTransient, fault: plextest.Fault{Status: 503},
 			call: call{method: "POST", path: transientPath, token: plextest.AdminToken},
 			check: func(t *testing.T, status int, h http.Header, body []byte, err error) {
