@@ -5,6 +5,7 @@ package config
 
 import (
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ const (
 	EnvVersion          = "PLEX_VERSION"
 	EnvSecretTTL        = "SECRET_TTL"
 	EnvLogLevel         = "LOG_LEVEL"
+	EnvAllowHTTP        = "PLEX_ALLOW_HTTP"
 )
 
 // Defaults for the optional settings.
@@ -40,6 +42,7 @@ type Config struct {
 	Version          string
 	SecretTTL        time.Duration
 	LogLevel         slog.Level
+	AllowHTTP        bool // plain http Plex URLs to hosts other than loopback ones
 }
 
 // Needs lists the settings that only some functions require.
@@ -83,20 +86,23 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 			return Config{}, &Error{Setting: h.name, Problem: "must be printable text without control characters"}
 		}
 	}
+	var err error
+	if c.AllowHTTP, err = parseAllowHTTP(get(EnvAllowHTTP)); err != nil {
+		return Config{}, err
+	}
 	// A set but malformed server URL is an error even where it is not
 	// needed: the template shares settings, so it is a mistake worth seeing.
 	if c.ServerURL != "" {
-		if err := checkURL(EnvServerURL, c.ServerURL); err != nil {
+		if err := checkURL(EnvServerURL, c.ServerURL, c.AllowHTTP); err != nil {
 			return Config{}, err
 		}
 		c.ServerURL = strings.TrimRight(c.ServerURL, "/")
 	}
-	if err := checkURL(EnvPlexTVURL, c.PlexTVURL); err != nil {
+	if err := checkURL(EnvPlexTVURL, c.PlexTVURL, c.AllowHTTP); err != nil {
 		return Config{}, err
 	}
 	c.PlexTVURL = strings.TrimRight(c.PlexTVURL, "/")
 
-	var err error
 	if c.SecretTTL, err = parseTTL(get(EnvSecretTTL)); err != nil {
 		return Config{}, err
 	}
@@ -125,8 +131,11 @@ func headerSafe(s string) bool {
 func missing(name string) error { return &Error{Setting: name, Problem: "is required"} }
 
 // checkURL accepts an absolute http(s) URL with a host and nothing the client
-// would have to strip: no credentials, query or fragment.
-func checkURL(name, raw string) error {
+// would have to strip: no credentials, query or fragment. This is where the
+// https rule lives: the admin token (and passwords, and callers' tokens) must
+// not cross the network in clear, so plain http is for a loopback host only,
+// unless allowHTTP says the deployer chose it (a LAN server, a test double).
+func checkURL(name, raw string, allowHTTP bool) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
@@ -139,8 +148,32 @@ func checkURL(name, raw string) error {
 		return &Error{Setting: name, Problem: "must not hold credentials"}
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return &Error{Setting: name, Problem: "must not have a query or fragment"}
+	case u.Scheme == "http" && !allowHTTP && !loopback(u.Hostname()):
+		return &Error{Setting: name, Problem: "must be an https URL: plain http sends the Plex token in clear, " +
+			"so it is allowed only for a loopback host or with " + EnvAllowHTTP + "=true"}
 	}
 	return nil
+}
+
+// loopback reports whether host never leaves this machine: localhost,
+// 127.0.0.0/8 or ::1.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// parseAllowHTTP takes the template's AllowInsecurePlexUrls values.
+func parseAllowHTTP(raw string) (bool, error) {
+	switch strings.ToLower(raw) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, &Error{Setting: EnvAllowHTTP, Problem: "must be true or false"}
 }
 
 func parseTTL(raw string) (time.Duration, error) {

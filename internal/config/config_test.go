@@ -71,6 +71,54 @@ func TestLoadServerURLOptional(t *testing.T) {
 	}
 }
 
+// TestLoadHTTPS: Plex URLs must be https; plain http only to a loopback
+// host, or anywhere with the explicit opt-in.
+func TestLoadHTTPS(t *testing.T) {
+	tests := []struct {
+		url       string
+		allowHTTP string
+		ok        bool
+	}{
+		{"https://plex.example.com:32400", "", true},
+		{"https://192.168.1.10:32400", "", true},
+		{"http://127.0.0.1:32400", "", true},
+		{"http://127.8.9.10", "", true},
+		{"http://[::1]:32400", "", true},
+		{"http://localhost:32400", "", true},
+		{"http://LOCALHOST", "", true},
+		{"http://192.168.1.10:32400", "", false},
+		{"http://10.0.0.2:32400", "false", false},
+		{"http://plex.example.com", "", false},
+		{"http://host.docker.internal:32400", "", false},
+		{"http://localhost.example.com", "", false},
+		{"http://128.0.0.1", "", false},
+		{"http://[::2]", "", false},
+		{"http://192.168.1.10:32400", "true", true},
+		{"http://plex.example.com", "TRUE", true},
+		{"http://host.docker.internal:32400", "true", true},
+	}
+	for _, tt := range tests {
+		for _, name := range []string{EnvServerURL, EnvPlexTVURL} {
+			t.Run(name+" "+tt.url+" "+tt.allowHTTP, func(t *testing.T) {
+				c, err := Load(env(map[string]string{name: tt.url, EnvAllowHTTP: tt.allowHTTP}), Needs{ServerURL: true})
+				if tt.ok {
+					if err != nil || c.AllowHTTP != strings.EqualFold(tt.allowHTTP, "true") {
+						t.Fatalf("Load = %+v, %v; want it accepted", c, err)
+					}
+					return
+				}
+				var ce *Error
+				if !errors.As(err, &ce) || ce.Setting != name || !strings.Contains(ce.Problem, EnvAllowHTTP+"=true") {
+					t.Fatalf("error %v, want one naming %s and the %s opt-in", err, name, EnvAllowHTTP)
+				}
+				if strings.Contains(err.Error(), tt.url) {
+					t.Errorf("error %q repeats the URL", err)
+				}
+			})
+		}
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -99,6 +147,8 @@ func TestLoadErrors(t *testing.T) {
 		{"ttl negative", map[string]string{EnvSecretTTL: "-1m"}, Needs{}, EnvSecretTTL},
 		{"ttl zero", map[string]string{EnvSecretTTL: "0s"}, Needs{}, EnvSecretTTL},
 		{"log level", map[string]string{EnvLogLevel: "verbose"}, Needs{}, EnvLogLevel},
+		{"allow http not a bool", map[string]string{EnvAllowHTTP: "yes"}, Needs{}, EnvAllowHTTP},
+		{"allow http checked before the URLs", map[string]string{EnvAllowHTTP: "1", EnvServerURL: "http://192.168.1.10:32400"}, Needs{}, EnvAllowHTTP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

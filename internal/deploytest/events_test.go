@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/config"
 )
 
 // localCallerKey is the key of the "local" caller that local runs configure.
@@ -51,25 +54,23 @@ type eventCase struct {
 
 func TestEvents(t *testing.T) {
 	root := repoRoot(t)
-	routeOwner := map[string]string{}
+	routeOwner := map[string]*api.Handler{}
 	for _, f := range wantFunctions {
-		for _, r := range f.routes {
-			routeOwner[r] = f.id
-		}
+		routeOwner[routeKey(f.handler)] = f.handler
 	}
 	tests := []eventCase{
-		{"transient.json", "POST /transient-token", nil},
-		{"sources.json", "GET /sources", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+		{"transient.json", "ANY /transient-token", nil},
+		{"sources.json", "ANY /sources", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
 			if got := e.QueryStringParameters["source"]; got != "server://a1b2c3d4e5f6" {
 				t.Errorf("source = %q, want the simulator's server://a1b2c3d4e5f6", got)
 			}
 		}},
-		{"details.json", "GET /token-details", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+		{"details.json", "ANY /token-details", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
 			if _, ok := e.Headers["x-plex-token"]; ok {
 				t.Error("sends x-plex-token; the local example uses the admin token")
 			}
 		}},
-		{"signin.json", "POST /signin", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+		{"signin.json", "ANY /signin", func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
 			var body map[string]any
 			if err := json.Unmarshal([]byte(e.Body), &body); err != nil {
 				t.Fatalf("body: %v", err)
@@ -118,22 +119,24 @@ func TestEvents(t *testing.T) {
 }
 
 // checkEventShape checks what API Gateway guarantees for an HTTP API
-// payload 2.0 event, and that the route exists in the template.
-func checkEventShape(t *testing.T, e events.APIGatewayV2HTTPRequest, routeOwner map[string]string) {
+// payload 2.0 event, that the route exists in the template, and that the
+// method is one the endpoint serves (the example answers 200, not 405).
+func checkEventShape(t *testing.T, e events.APIGatewayV2HTTPRequest, routeOwner map[string]*api.Handler) {
 	t.Helper()
 	if e.Version != "2.0" {
 		t.Errorf("version = %q, want 2.0", e.Version)
 	}
-	if _, ok := routeOwner[e.RouteKey]; !ok {
+	h, ok := routeOwner[e.RouteKey]
+	if !ok {
 		t.Errorf("routeKey %q is not a template route", e.RouteKey)
+		return
 	}
-	method, p, _ := strings.Cut(e.RouteKey, " ")
 	rc := e.RequestContext
 	if rc.RouteKey != e.RouteKey {
 		t.Errorf("requestContext.routeKey = %q, want %q", rc.RouteKey, e.RouteKey)
 	}
-	if rc.HTTP.Method != method || rc.HTTP.Path != p || e.RawPath != p {
-		t.Errorf("method/path = %s %s (rawPath %s), want %s %s", rc.HTTP.Method, rc.HTTP.Path, e.RawPath, method, p)
+	if !slices.Contains(h.Methods, rc.HTTP.Method) || rc.HTTP.Path != h.Route || e.RawPath != h.Route {
+		t.Errorf("method/path = %s %s (rawPath %s), want one of %v on %s", rc.HTTP.Method, rc.HTTP.Path, e.RawPath, h.Methods, h.Route)
 	}
 	if rc.Stage != "$default" {
 		t.Errorf("stage = %q, want $default", rc.Stage)
@@ -230,6 +233,12 @@ func TestEnvJSON(t *testing.T) {
 				if h := u.Hostname(); h == "localhost" || h == "127.0.0.1" || h == "::1" {
 					t.Errorf("%s = %q: unreachable from the sam local container; use host.docker.internal", name, vars[name])
 				}
+			}
+			// The functions must start with these settings: config.Load
+			// refuses plain http to host.docker.internal unless
+			// PLEX_ALLOW_HTTP opts in.
+			if _, err := config.Load(func(k string) string { return vars[k] }, config.Needs{ServerURL: true}); err != nil {
+				t.Errorf("the function would not start: %v", err)
 			}
 			if d, err := time.ParseDuration(vars["SECRET_TTL"]); err != nil || d <= 0 {
 				t.Errorf("SECRET_TTL = %q, want a positive Go duration", vars["SECRET_TTL"])

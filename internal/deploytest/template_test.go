@@ -17,27 +17,35 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/runtimeapi"
 )
 
-// wantFunctions is the design: each function, its folder and its routes.
+// wantFunctions is the design: each function, its folder and the endpoint
+// it serves, whose path and methods the template and events must follow.
 var wantFunctions = []struct {
-	id     string // SAM logical id
-	dir    string // CodeUri, relative to the repository root
-	routes []string
+	id      string // SAM logical id
+	dir     string // CodeUri, relative to the repository root
+	handler *api.Handler
 }{
-	{"TransientFunction", "functions/transient", []string{"POST /transient-token"}},
-	{"SourcesFunction", "functions/sources", []string{"GET /sources", "POST /sources"}},
-	{"DetailsFunction", "functions/details", []string{"GET /token-details", "POST /token-details"}},
-	{"SigninFunction", "functions/signin", []string{"POST /signin"}},
+	{"TransientFunction", "functions/transient", endpoint.Transient(nil)},
+	{"SourcesFunction", "functions/sources", endpoint.Sources(nil)},
+	{"DetailsFunction", "functions/details", endpoint.Details(nil)},
+	{"SigninFunction", "functions/signin", endpoint.SignIn(nil)},
 }
+
+// routeKey is the one route of an endpoint: ANY on its path, so that the
+// function (not API Gateway, which answers 404) refuses a wrong method with
+// 405 and Allow.
+func routeKey(h *api.Handler) string { return "ANY " + h.Route }
 
 const apiID = "PlexAuthApi"
 
 // contractEnv lists the settings every function reads (CONTRACTS, internal/config)
 // plus the SDK's endpoint override that local runs need.
 var contractEnv = []string{
-	"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER",
+	"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_ALLOW_HTTP", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER",
 	"PLEX_PRODUCT", "PLEX_VERSION", "SECRET_TTL", "LOG_LEVEL",
 	"AWS_ENDPOINT_URL_SECRETS_MANAGER",
 }
@@ -369,9 +377,7 @@ func TestTemplateRoutes(t *testing.T) {
 	}
 	want := map[string]string{}
 	for _, f := range wantFunctions {
-		for _, r := range f.routes {
-			want[r] = f.id
-		}
+		want[routeKey(f.handler)] = f.id
 	}
 	for _, r := range sortedKeys(want) {
 		if owner[r] != want[r] {
@@ -450,6 +456,8 @@ func TestTemplateParameters(t *testing.T) {
 	}{
 		{"PlexServerUrl", nil, []string{"https://plex.example.com:32400", "http://10.0.0.2:32400"}, []string{"plex.example.com", "https://u:p@plex.example.com", "https://h/?x=1"}},
 		{"PlexTvUrl", "https://plex.tv", []string{"https://plex.tv"}, []string{"ftp://plex.tv"}},
+		// Plain http to a non-loopback host is an explicit choice, off by default.
+		{"AllowInsecurePlexUrls", "false", []string{"true", "false"}, []string{"", "yes", "True"}},
 		{"PlexSecretArn", nil, []string{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:plexauth/admin-AbC123"}, []string{"plexauth/admin", "arn:aws:s3:::bucket"}},
 		{"PlexClientIdentifier", nil, []string{"0f7c5a8e-2d1b-4c3a-9e8f-123456789abc"}, []string{"", "has space"}},
 		{"PlexProduct", "plexauth", []string{"plexauth"}, []string{""}},
@@ -601,10 +609,7 @@ func TestTemplateOutputs(t *testing.T) {
 	}
 	want := []string{""} // the base URL itself
 	for _, f := range wantFunctions {
-		for _, r := range f.routes {
-			_, p, _ := strings.Cut(r, " ")
-			want = append(want, strings.TrimPrefix(p, "/"))
-		}
+		want = append(want, strings.TrimPrefix(f.handler.Route, "/"))
 	}
 	for _, p := range want {
 		if !got[p] {

@@ -169,6 +169,11 @@ func TestRunInitFailure(t *testing.T) {
 		{"no secret", []string{"PLEX_CLIENT_IDENTIFIER=id", "PLEX_SERVER_URL=http://127.0.0.1:32400"}, config.EnvSecretARN},
 		{"no client identifier", []string{"PLEX_SECRET_ARN=s", "PLEX_SERVER_URL=http://127.0.0.1:32400"}, config.EnvClientIdentifier},
 		{"bad server url", []string{"PLEX_SECRET_ARN=s", "PLEX_CLIENT_IDENTIFIER=id", "PLEX_SERVER_URL=ftp://host"}, config.EnvServerURL},
+		// The admin token would cross the network in clear: the line names
+		// the URL and the opt-in.
+		{"plain http server url", []string{"PLEX_SECRET_ARN=s", "PLEX_CLIENT_IDENTIFIER=id", "PLEX_SERVER_URL=http://192.168.1.10:32400"}, config.EnvServerURL},
+		{"plain http plex.tv url", []string{"PLEX_SECRET_ARN=s", "PLEX_CLIENT_IDENTIFIER=id", "PLEX_SERVER_URL=https://192.168.1.10:32400",
+			"PLEX_TV_URL=http://plex.tv"}, config.EnvPlexTVURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,6 +191,9 @@ func TestRunInitFailure(t *testing.T) {
 			}
 			if line["level"] != "ERROR" || line["setting"] != tt.setting {
 				t.Errorf("log line %s: want level ERROR naming %s", lines[0], tt.setting)
+			}
+			if strings.Contains(tt.name, "plain http") && !strings.Contains(lines[0], config.EnvAllowHTTP+"=true") {
+				t.Errorf("log line %s: want the %s opt-in named", lines[0], config.EnvAllowHTTP)
 			}
 		})
 	}
