@@ -19,9 +19,9 @@ import (
 const maxBody = 10 << 20
 
 // toEvent turns r and its body into the event API Gateway HTTP API sends
-// with payload format 2.0.
+// with payload format 2.0 for the route ANY <path>, as the template declares.
 func toEvent(r *http.Request, body []byte, now time.Time) events.APIGatewayV2HTTPRequest {
-	routeKey := r.Method + " " + r.URL.Path
+	routeKey := "ANY " + r.URL.Path
 	headers := map[string]string{}
 	var cookies []string
 	for name, vals := range r.Header {
@@ -158,9 +158,11 @@ func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) 
 	w.Write(body)
 }
 
-// writeMessage is API Gateway's own error shape, as in {"message":"Not Found"}.
+// writeMessage is API Gateway's own error shape, as in {"message":"Not Found"},
+// with the no-store every answer here carries.
 func writeMessage(w http.ResponseWriter, status int, message string) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write([]byte(`{"message":"` + message + `"}`))
 }

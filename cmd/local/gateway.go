@@ -15,10 +15,10 @@ import (
 	"github.com/plexauth/plexauth/internal/api"
 )
 
-// gateway plays API Gateway: it matches the route key, builds the event and
+// gateway plays API Gateway: it matches the route, builds the event and
 // invokes the handler with a Lambda-like context.
 type gateway struct {
-	routes  map[string]*api.Handler // route key "METHOD /path", as in the template
+	routes  map[string]*api.Handler // path; every route is ANY <path>, as in the template
 	timeout time.Duration
 	logger  *slog.Logger
 }
@@ -26,15 +26,15 @@ type gateway struct {
 func newGateway(handlers []*api.Handler, timeout time.Duration, logger *slog.Logger) *gateway {
 	g := &gateway{routes: map[string]*api.Handler{}, timeout: timeout, logger: logger}
 	for _, h := range handlers {
-		for _, m := range h.Methods {
-			g.routes[m+" "+h.Route] = h
-		}
+		g.routes[h.Route] = h
 	}
 	return g
 }
 
+// ServeHTTP answers with the handler's envelope, or with API Gateway's own
+// {"message"} where API Gateway would answer before any function runs.
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, ok := g.routes[r.Method+" "+r.URL.Path]
+	h, ok := g.routes[r.URL.Path] // any method: the handler answers a wrong one with 405
 	if !ok {
 		// API Gateway answers an unknown route key itself; no function runs.
 		g.logger.Info("no route", "method", r.Method, "path", r.URL.Path, "status", http.StatusNotFound)

@@ -17,7 +17,7 @@ import (
 // TestMain clears the settings run reads from the environment, so a
 // developer's shell cannot point the tests at a real Plex or secret.
 func TestMain(m *testing.M) {
-	for _, name := range []string{"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER", EnvAdminToken, "LOG_LEVEL"} {
+	for _, name := range []string{"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER", "PLEX_ALLOW_HTTP", EnvAdminToken, "LOG_LEVEL"} {
 		os.Unsetenv(name)
 	}
 	os.Exit(m.Run())

@@ -2,15 +2,23 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"time"
 
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
@@ -79,10 +87,15 @@ func TestGateway(t *testing.T) {
 		status      int
 		code        string // error.code of the handler's envelope
 		message     string // API Gateway's own {"message"}
+		allow       string // the Allow header of a 405
 	}{
 		{name: "no key", method: "POST", path: "/transient-token", noKey: true, status: 401, code: "unauthorized"},
 		{name: "unknown path", method: "GET", path: "/nope", status: 404, message: "Not Found"},
-		{name: "method without a route", method: "GET", path: "/transient-token", status: 404, message: "Not Found"},
+		{name: "unknown path without a key", method: "POST", path: "/nope", noKey: true, status: 404, message: "Not Found"},
+		// Every route is ANY <path>: the function answers a wrong method.
+		{name: "wrong method", method: "GET", path: "/transient-token", status: 405, code: "method_not_allowed", allow: "POST"},
+		{name: "wrong method on a two-method route", method: "DELETE", path: "/sources", status: 405, code: "method_not_allowed", allow: "GET, POST"},
+		{name: "wrong method without a key", method: "PUT", path: "/signin", noKey: true, status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "trailing slash", method: "GET", path: "/sources/", status: 404, message: "Not Found"},
 		{name: "binary body reaches the handler", method: "POST", path: "/signin", contentType: "application/octet-stream",
 			body: []byte{0, 1, 2, 0xff}, status: 415, code: "unsupported_media_type"},
@@ -104,17 +117,77 @@ func TestGateway(t *testing.T) {
 			if tt.contentType != "" {
 				r.Header.Set("Content-Type", tt.contentType)
 			}
-			status, _, body := do(t, r)
-			errBody, _ := body["error"].(map[string]any)
-			switch {
-			case status != tt.status:
-				t.Errorf("status %d, want %d; body %v", status, tt.status, body)
-			case tt.code != "" && (errBody == nil || errBody["code"] != tt.code || errBody["requestId"] == ""):
-				t.Errorf("body %v, want error code %q with a request id", body, tt.code)
-			case tt.message != "" && (body["message"] != tt.message || len(body) != 1):
-				t.Errorf("body %v, want {\"message\":%q}", body, tt.message)
+			status, header, body := do(t, r)
+			checkAnswer(t, status, header, body, tt.status, tt.code, tt.message)
+			if got := header.Get("Allow"); got != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
 			}
 		})
+	}
+}
+
+// checkAnswer checks what every answer of make run holds: the status, JSON
+// with Cache-Control: no-store, and either the handler's envelope with code
+// (and a request id) or exactly API Gateway's own {"message": message}.
+func checkAnswer(t *testing.T, status int, header http.Header, body map[string]any, wantStatus int, code, message string) {
+	t.Helper()
+	if status != wantStatus {
+		t.Errorf("status %d, want %d; body %v", status, wantStatus, body)
+	}
+	if header.Get("Cache-Control") != "no-store" || header.Get("Content-Type") != "application/json" {
+		t.Errorf("Cache-Control %q, Content-Type %q; want no-store, application/json", header.Get("Cache-Control"), header.Get("Content-Type"))
+	}
+	errBody, _ := body["error"].(map[string]any)
+	switch {
+	case code != "" && (errBody == nil || errBody["code"] != code || errBody["requestId"] == "" || len(body) != 1):
+		t.Errorf("body %v, want the envelope with code %q and a request id", body, code)
+	case message != "" && (body["message"] != message || len(body) != 1):
+		t.Errorf("body %v, want exactly {\"message\":%q}", body, message)
+	}
+}
+
+// TestGatewayOwnAnswers covers the answers API Gateway gives before any
+// function runs, which a client cannot provoke over a well-behaved
+// connection: a body over API Gateway's limit and one that cannot be read.
+func TestGatewayOwnAnswers(t *testing.T) {
+	h := endpoint.SignIn(nil) // never reached
+	g := newGateway([]*api.Handler{h}, time.Second, slog.New(slog.DiscardHandler))
+	tests := []struct {
+		name    string
+		body    io.Reader
+		status  int
+		message string
+	}{
+		{"body over API Gateway's limit", bytes.NewReader(make([]byte, maxBody+1)), 413, "Request Entity Too Large"},
+		{"body that cannot be read", iotest.ErrReader(errors.New("connection reset")), 400, "Bad Request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			g.ServeHTTP(w, httptest.NewRequest("POST", "/signin", tt.body))
+			var body map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body %q is not JSON", w.Body)
+			}
+			checkAnswer(t, w.Code, w.Result().Header, body, tt.status, "", tt.message)
+		})
+	}
+}
+
+// TestRunPlainHTTP: make run checks Plex URLs as the functions do: plain
+// http to a LAN server needs the explicit opt-in.
+func TestRunPlainHTTP(t *testing.T) {
+	t.Setenv(EnvAdminToken, "admin-token-0001")
+	args := []string{"-addr", "127.0.0.1:0", "-plex-server-url", "http://192.0.2.1:32400", "-plex-tv-url", "http://127.0.0.1:1"}
+	err := run(t.Context(), args, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PLEX_SERVER_URL") || !strings.Contains(err.Error(), "PLEX_ALLOW_HTTP=true") {
+		t.Fatalf("run = %v, want an error naming PLEX_SERVER_URL and the PLEX_ALLOW_HTTP opt-in", err)
+	}
+	t.Setenv("PLEX_ALLOW_HTTP", "true")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // serve returns at once: only the settings are under test
+	if err := run(ctx, args, io.Discard, io.Discard); err != nil {
+		t.Errorf("with PLEX_ALLOW_HTTP=true: %v", err)
 	}
 }
 

@@ -47,7 +47,7 @@ func (e Event) JSON() []byte {
 	for k, v := range e.Headers {
 		headers[strings.ToLower(k)] = v
 	}
-	routeKey := e.Method + " " + e.Path
+	routeKey := "ANY " + e.Path // every route is declared on ANY
 	reqID := e.RequestID
 	if reqID == "" {
 		reqID = "apigw-req-1"
