@@ -170,7 +170,9 @@ func New(cfg Config) (*Client, error) {
 }
 
 // baseURL parses an http(s) base URL. Credentials, a query or a fragment are
-// refused: they would end up in every request (and in error strings).
+// refused: they would end up in every request (and in error strings). Whether
+// plain http is acceptable is the deployment's call, made where settings are
+// checked (internal/config), not here: tests and tools use loopback http.
 func baseURL(name, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
