@@ -65,6 +65,10 @@ type Client struct {
 	warming  [2]atomic.Pointer[warmCall]
 	warmSlot [2]uint8 // Host -> index in warming; both hosts share one when their URLs reach the same origin
 
+	// transientVerb indexes transientVerbs: the verb TransientToken sends
+	// first, switched once a server has shown it takes only the other.
+	transientVerb atomic.Uint32
+
 	// Injectable so tests can check the backoff schedule without waiting.
 	jitter func(max time.Duration) time.Duration
 	sleep  func(ctx context.Context, d time.Duration) error

@@ -362,3 +362,37 @@ func sameValues(a, b url.Values) bool {
 func names(v url.Values) []string {
 	return slices.Sorted(maps.Keys(v))
 }
+
+// TestTransientVerbModes runs TransientToken against servers that take only
+// GET or only POST: both work, and the verb found is kept (one request per
+// call after the first).
+func TestTransientVerbModes(t *testing.T) {
+	tests := []struct {
+		accepts string
+		want    []string // methods the server saw over three calls
+	}{
+		{http.MethodPost, []string{"POST", "POST", "POST"}},
+		{http.MethodGet, []string{"POST", "GET", "GET", "GET"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.accepts+" only", func(t *testing.T) {
+			srv := plextest.NewServer()
+			defer srv.Close()
+			srv.SetTransientMethods(tt.accepts)
+			c := newTestClient(t, srv, defaultTransport())
+			for i := range 3 {
+				tok, err := c.TransientToken(t.Context(), plextest.AdminToken)
+				if err != nil || !strings.HasPrefix(tok, "transient-") {
+					t.Fatalf("call %d: %q, %v", i, tok, err)
+				}
+			}
+			var got []string
+			for _, r := range srv.Requests() {
+				got = append(got, r.Method)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("methods %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

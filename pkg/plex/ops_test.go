@@ -420,3 +420,44 @@ func slowBodyFake(t *testing.T) *fake {
 	})
 	return f
 }
+
+// TestTransientVerb: the client sends POST, falls back once to GET on a 404
+// or 405, and then keeps the verb that worked; any other failure, or the
+// other verb failing too, is not retried further.
+func TestTransientVerb(t *testing.T) {
+	ok := answer{200, "application/json", transientJSON, nil}
+	notAllowed := answer{405, "text/html", "<html>405</html>", http.Header{"Allow": {"GET"}}}
+	notFound := answer{404, "text/html", "<html>404</html>", nil}
+	tests := []struct {
+		name    string
+		answers []answer
+		want    []string // methods of the requests made by two calls
+		wantErr bool     // the first call fails
+	}{
+		{"POST works", []answer{ok}, []string{"POST", "POST"}, false},
+		{"405 then GET, kept", []answer{notAllowed, ok}, []string{"POST", "GET", "GET"}, false},
+		{"404 then GET, kept", []answer{notFound, ok}, []string{"POST", "GET", "GET"}, false},
+		{"both refused: POST stays", []answer{notAllowed, notAllowed, ok}, []string{"POST", "GET", "POST"}, true},
+		{"403 is not a verb problem", []answer{{403, "text/html", "", nil}, ok}, []string{"POST", "POST"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, tt.answers...)
+			c, _ := fakeClient(t, f)
+			_, err := c.TransientToken(context.Background(), testToken)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("first call: %v, want error %v", err, tt.wantErr)
+			}
+			if _, err := c.TransientToken(context.Background(), testToken); err != nil {
+				t.Fatalf("second call: %v", err)
+			}
+			var got []string
+			for _, r := range f.requests() {
+				got = append(got, r.Method)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("methods %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -38,9 +38,13 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	return false
 }
 
-// serveTransient is POST (or GET) /security/token?type=delegation&scope=all.
+// serveTransient is POST (or GET, see SetTransientMethods)
+// /security/token?type=delegation&scope=all.
 func (s *Simulator) serveTransient(w http.ResponseWriter, r *http.Request) {
-	if !allow(w, r, http.MethodPost, http.MethodGet) {
+	s.mu.Lock()
+	methods := s.transientMethods
+	s.mu.Unlock()
+	if !allow(w, r, methods...) {
 		return
 	}
 	if !s.serverToken(r) {

@@ -36,24 +36,35 @@ type Simulator struct {
 	users   []*user // users[0] is the admin account; fixtures never change
 	sources map[string]source
 
-	mu        sync.Mutex
-	admin     string
-	transient map[string]bool
-	faults    map[Route]Fault
-	requests  []Request
-	failures  map[string]int // failed sign-ins by remote IP
+	mu               sync.Mutex
+	admin            string
+	transient        map[string]bool
+	faults           map[Route]Fault
+	requests         []Request
+	failures         map[string]int // failed sign-ins by remote IP
+	transientMethods []string       // what /security/token accepts
 }
 
 // New returns a simulator holding the default fixtures.
 func New() *Simulator {
 	return &Simulator{
-		users:     defaultUsers(),
-		sources:   defaultSources(),
-		admin:     AdminToken,
-		transient: map[string]bool{},
-		faults:    map[Route]Fault{},
-		failures:  map[string]int{},
+		users:            defaultUsers(),
+		sources:          defaultSources(),
+		admin:            AdminToken,
+		transient:        map[string]bool{},
+		faults:           map[Route]Fault{},
+		failures:         map[string]int{},
+		transientMethods: []string{http.MethodPost, http.MethodGet},
 	}
+}
+
+// SetTransientMethods sets the methods /security/token accepts (POST and GET
+// by default); any other gets 405. Real servers differ: the current spec
+// documents POST, the earlier one and long-lived clients use GET.
+func (s *Simulator) SetTransientMethods(methods ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.transientMethods = append([]string(nil), methods...)
 }
 
 // SetAdminToken replaces the admin token, as a rotation would: the old one is
