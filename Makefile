@@ -90,7 +90,7 @@ BENCH_COUNT ?= 10
 RTT         ?= 20ms
 
 bench: ## Run the performance suite and write BENCHMARKS.md (BENCH_COUNT, RTT)
-	$(GO) run ./cmd/benchreport -count $(BENCH_COUNT) -rtt $(RTT) -out BENCHMARKS.md -benchstat "$(BENCHSTAT)"
+	$(GO) run ./devtools/benchreport -count $(BENCH_COUNT) -rtt $(RTT) -out BENCHMARKS.md -benchstat "$(BENCHSTAT)"
 
 # go test -fuzz takes one target in one package per run, so list the targets
 # first (`go test -list` prints names, then "ok <package>"), then fuzz each.

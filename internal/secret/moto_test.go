@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexauth/plexauth/internal/motoserver"
+	"github.com/plexauth/plexauth/devtools/motoserver"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 )

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/plexauth/plexauth/internal/motoserver"
+	"github.com/plexauth/plexauth/devtools/motoserver"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 )
 

@@ -10,13 +10,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/plexauth/plexauth/devtools/coldstart"
+	"github.com/plexauth/plexauth/devtools/runtimeapi"
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
-	"github.com/plexauth/plexauth/internal/coldstart"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/lambdamain"
-	"github.com/plexauth/plexauth/internal/runtimeapi"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
@@ -43,7 +43,7 @@ func rtt(b *testing.B) time.Duration {
 func BenchmarkColdStart(b *testing.B) {
 	d := rtt(b)
 	b.Run("fn=hello/variant=runtime", func(b *testing.B) {
-		bin := runtimeapi.Build(b, "internal/coldstart/testdata/hello")
+		bin := runtimeapi.Build(b, "devtools/coldstart/testdata/hello")
 		r := coldstart.NewRig(b, d)
 		coldLoop(b, bin, r, nil)
 	})

@@ -2,7 +2,7 @@
 // real bootstrap binaries driven through the Lambda Runtime API emulator,
 // talking over TLS to a Secrets Manager stand-in and to the Plex simulator
 // through proxies that add a network round-trip time. The benchmarks live in
-// bench_test.go; cmd/benchreport runs them and writes BENCHMARKS.md.
+// bench_test.go; devtools/benchreport runs them and writes BENCHMARKS.md.
 package coldstart
 
 import (

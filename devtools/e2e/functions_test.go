@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plexauth/plexauth/devtools/motoserver"
 	"github.com/plexauth/plexauth/internal/api/apitest"
-	"github.com/plexauth/plexauth/internal/motoserver"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 

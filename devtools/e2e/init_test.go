@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexauth/plexauth/internal/runtimeapi"
+	"github.com/plexauth/plexauth/devtools/runtimeapi"
 )
 
 // TestInitFailure starts each function without PLEX_CLIENT_IDENTIFIER: it

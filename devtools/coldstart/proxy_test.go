@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexauth/plexauth/internal/coldstart"
+	"github.com/plexauth/plexauth/devtools/coldstart"
 )
 
 // echoServer answers every connection with what it reads.

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexauth/plexauth/internal/runtimeapi"
+	"github.com/plexauth/plexauth/devtools/runtimeapi"
 )
 
 // BenchmarkColdStartHello is the cold start baseline: a bare aws-lambda-go function from process

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexauth/plexauth/internal/runtimeapi"
+	"github.com/plexauth/plexauth/devtools/runtimeapi"
 )
 
 const (
-	helloPkg = "internal/runtimeapi/testdata/hello"
-	exitsPkg = "internal/runtimeapi/testdata/exits"
+	helloPkg = "devtools/runtimeapi/testdata/hello"
+	exitsPkg = "devtools/runtimeapi/testdata/exits"
 )
 
 // hang guards every wait in these tests: a broken emulator fails the test instead of hanging

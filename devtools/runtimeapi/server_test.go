@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexauth/plexauth/internal/runtimeapi"
+	"github.com/plexauth/plexauth/devtools/runtimeapi"
 )
 
 // fakeRuntime speaks the runtime's side of the protocol with plain HTTP, for the cases a real

@@ -17,9 +17,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/plexauth/plexauth/devtools/runtimeapi"
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/endpoint"
-	"github.com/plexauth/plexauth/internal/runtimeapi"
 )
 
 // wantFunctions is the design: each function, its folder and the endpoint

@@ -14,8 +14,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/plexauth/plexauth/devtools/runtimeapi"
 	"github.com/plexauth/plexauth/internal/api/apitest"
-	"github.com/plexauth/plexauth/internal/runtimeapi"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexauth/plexauth/devtools/runtimeapi"
 	"github.com/plexauth/plexauth/internal/api/apitest"
-	"github.com/plexauth/plexauth/internal/runtimeapi"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
@@ -42,7 +42,7 @@ var Functions = []Function{
 // set, of the same handler built without the cold-start overlap.
 func (f Function) Package(naive bool) string {
 	if naive {
-		return "internal/coldstart/testdata/naive-" + f.Name
+		return "devtools/coldstart/testdata/naive-" + f.Name
 	}
 	return "functions/" + f.Name
 }
