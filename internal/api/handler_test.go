@@ -286,12 +286,15 @@ func TestAsAdmin(t *testing.T) {
 		// Without a new token there is no retry, so nothing to re-check.
 		{"same token, caller removed", apitest.NewSecrets(apitest.Value("old-token"), apitest.ValueWith("old-token")), 403, "plex_unauthorized", 1, 1},
 	}
+	// A refused retry's log line says who was revoked.
+	revoked := map[string]any{"caller": apitest.CallerName, "secretRefresh": "rotated"}
+	wantLog := map[string]map[string]any{"rotated, caller removed": revoked, "rotated, routes narrowed": revoked}
 	for _, tt := range tests {
 		f := &rotating{}
 		op := func(ctx context.Context, r *api.Request) (any, error) { return api.AsAdmin(ctx, r, f.call) }
 		apitest.Run(t, route(op, "POST"), []apitest.Case{{
 			Name: tt.name, Event: post.Authorized(), Secrets: tt.secrets, Status: tt.status, Code: tt.code,
-			Hidden: []string{"old-token", "new-token", "older-token"},
+			Hidden: []string{"old-token", "new-token", "older-token"}, Log: wantLog[tt.name],
 			Check: func(t *testing.T, r apitest.Response) {
 				if got := f.calls.Load(); got != tt.calls {
 					t.Errorf("Plex calls = %d, want %d", got, tt.calls)

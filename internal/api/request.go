@@ -40,7 +40,8 @@ type Request struct {
 }
 
 // authorize checks r's caller key against v, and that it may call r's route
-// now. A 403 keeps the caller's name for the log line; a 401 knows none.
+// now. A 403 names the caller in the log line; so does a 401 when the key
+// passed an earlier check (AsAdmin's, against the secret before a refresh).
 func (r *Request) authorize(v secret.Value) error {
 	caller, err := v.Authorize(r.key, r.scope, time.Now())
 	switch {
@@ -48,7 +49,6 @@ func (r *Request) authorize(v secret.Value) error {
 		r.Caller = caller
 		return forbidden()
 	case err != nil:
-		r.Caller = ""
 		return unauthorized()
 	}
 	r.Caller = caller
