@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 
 	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret"
 )
 
@@ -35,7 +36,7 @@ func newMemorySecrets(adminToken, key string) (memorySecrets, error) {
 	if err != nil {
 		return memorySecrets{}, err
 	}
-	v, err := secret.Parse(string(raw))
+	v, err := secret.Parse(string(raw), endpoint.Scopes())
 	return memorySecrets{v}, err
 }
 

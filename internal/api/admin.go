@@ -11,8 +11,9 @@ import (
 
 // AsAdmin makes a Plex call with the admin token. If Plex rejects the token
 // (it was rotated in Secrets Manager since it was cached), it refreshes the
-// secret once and, when that brought a different token, retries once. It
-// never loops: a token that stays rejected is the caller's 403.
+// secret once and, when that brought a different token, checks the caller
+// again against the fresh value and retries once. It never loops: a token
+// that stays rejected is the caller's 403.
 func AsAdmin[T any](ctx context.Context, r *Request, call func(ctx context.Context, token string) (T, error)) (T, error) {
 	if r.secret.PlexToken == "" {
 		var zero T
@@ -33,5 +34,11 @@ func AsAdmin[T any](ctx context.Context, r *Request, call func(ctx context.Conte
 	}
 	r.refresh = "rotated"
 	r.secret = fresh
+	// The edit that rotated the token may also have revoked or narrowed this
+	// caller's key: the retry must not hand it what the fresh secret refuses.
+	if err := r.authorize(fresh); err != nil {
+		var zero T
+		return zero, err
+	}
 	return call(ctx, fresh.PlexToken)
 }

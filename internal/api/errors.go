@@ -18,6 +18,7 @@ const (
 	CodeInvalidRequest          = "invalid_request"
 	CodeSourceNotFound          = "source_not_found"
 	CodeUnauthorized            = "unauthorized"
+	CodeForbidden               = "forbidden"
 	CodePlexUnauthorized        = "plex_unauthorized"
 	CodeTwoFactorRequired       = "plex_two_factor_required"
 	CodeInvalidVerificationCode = "plex_invalid_verification_code"
@@ -65,6 +66,13 @@ func unauthorized() *Error {
 		Message: "a valid caller key is required: Authorization: Bearer <key>",
 		header:  map[string]string{"WWW-Authenticate": `Bearer realm="plexauth"`},
 	}
+}
+
+// forbidden is for a valid caller key outside its routes. It names neither
+// the caller nor the routes the key does allow.
+func forbidden() *Error {
+	return &Error{Status: http.StatusForbidden, Code: CodeForbidden,
+		Message: "this caller key is not allowed on this route"}
 }
 
 func methodNotAllowed(allow []string) *Error {

@@ -34,7 +34,7 @@ type Op func(ctx context.Context, r *Request) (any, error)
 // Handler serves one route. Route, Methods and Op describe it; Secrets and
 // Logger are the shared dependencies the wiring fills in.
 type Handler struct {
-	Route   string   // path, for the log line: "/transient-token"
+	Route   string   // path, for the log line and the scope: "/transient-token"
 	Methods []string // allowed methods, upper case
 	Op      Op
 
@@ -42,6 +42,10 @@ type Handler struct {
 	Logger  *slog.Logger  // nil: slog.Default()
 	Margin  time.Duration // 0: DefaultMargin; negative: none
 }
+
+// Scope is the route's name in a caller's "routes" in the secret: the path
+// without its leading slash ("transient-token").
+func (h *Handler) Scope() string { return strings.TrimPrefix(h.Route, "/") }
 
 // Handle answers one API Gateway HTTP API (payload 2.0) event. Its error is
 // always nil: every problem becomes a JSON error response.
@@ -51,6 +55,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		Method:  strings.ToUpper(ev.RequestContext.HTTP.Method),
 		ID:      requestID(ctx, &ev),
 		event:   &ev,
+		scope:   h.Scope(),
 		secrets: h.Secrets,
 	}
 	ctx, cancel := h.withMargin(ctx)
@@ -95,8 +100,9 @@ func (h *Handler) serve(ctx context.Context, r *Request) (resp events.APIGateway
 
 var errPanic = errors.New("panic in handler")
 
-// authenticate checks the caller's key against the secret. It fails closed:
-// an unreadable secret is a 503, a secret without callers refuses everyone.
+// authenticate checks the caller's key against the secret and authorizes the
+// route. It fails closed: an unreadable secret is a 503, a secret without
+// callers refuses everyone.
 func (h *Handler) authenticate(ctx context.Context, r *Request) error {
 	key, ok := bearer(r.Header("Authorization"))
 	if !ok {
@@ -109,13 +115,8 @@ func (h *Handler) authenticate(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	r.cacheHit, r.secret = &hit, v
-	caller, ok := v.Authenticate(key)
-	if !ok {
-		return unauthorized()
-	}
-	r.Caller = caller
-	return nil
+	r.cacheHit, r.secret, r.key = &hit, v, key
+	return r.authorize(v)
 }
 
 // bearer extracts the key of "Bearer <key>"; the scheme is case-insensitive.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
+	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
@@ -57,6 +58,63 @@ func TestAuthentication(t *testing.T) {
 		// Authentication comes before the body is read.
 		{Name: "bad body without key", Event: post.WithBody("text/plain", "x"), Status: 401, Code: "unauthorized"},
 	})
+}
+
+// TestScopes: a caller's routes and expiry, checked after its key.
+func TestScopes(t *testing.T) {
+	hour := time.Hour
+	secrets := func(c apitest.Caller) *apitest.Secrets {
+		return apitest.NewSecrets(apitest.ValueWith(apitest.AdminToken, c))
+	}
+	forbidden := func(t *testing.T, r apitest.Response) {
+		if r.Error.Message != "this caller key is not allowed on this route" {
+			t.Errorf("message = %q", r.Error.Message)
+		}
+		if _, ok := r.Headers["WWW-Authenticate"]; ok {
+			t.Errorf("a 403 carries WWW-Authenticate: the key itself is valid")
+		}
+	}
+	asWrongKey := func(t *testing.T, r apitest.Response) {
+		wantChallenge(t, r)
+		if r.Error.Message != "a valid caller key is required: Authorization: Bearer <key>" {
+			t.Errorf("message = %q, want a wrong key's", r.Error.Message)
+		}
+	}
+	apitest.Run(t, route(echo, "POST"), []apitest.Case{
+		{Name: "scoped key on its route", Event: post.Authorized(), Secrets: secrets(apitest.Tester.On("test")), Status: 200,
+			Log: map[string]any{"caller": apitest.CallerName}},
+		{Name: "scoped key among its routes", Event: post.Authorized(), Secrets: secrets(apitest.Tester.On("signin", "test")), Status: 200},
+		{Name: "scoped key on another route", Event: post.Authorized(), Secrets: secrets(apitest.Tester.On("signin", "sources")), Status: 403, Code: "forbidden",
+			Log: map[string]any{"caller": apitest.CallerName}, Check: forbidden},
+		{Name: "route names are exact", Event: post.Authorized(), Secrets: secrets(apitest.Tester.On("/test")), Status: 403, Code: "forbidden"},
+		{Name: "expired key", Event: post.Authorized(), Secrets: secrets(apitest.Tester.Until(time.Now().Add(-hour))), Status: 401, Code: "unauthorized",
+			Log: map[string]any{"caller": ""}, Check: asWrongKey},
+		{Name: "expired key outside its routes", Event: post.Authorized(), Secrets: secrets(apitest.Tester.On("signin").Until(time.Now().Add(-hour))), Status: 401, Code: "unauthorized", Check: asWrongKey},
+		{Name: "future expiry", Event: post.Authorized(), Secrets: secrets(apitest.Tester.Until(time.Now().Add(hour))), Status: 200},
+		{Name: "future expiry on its route", Event: post.Authorized(), Secrets: secrets(apitest.Tester.On("test").Until(time.Now().Add(hour))), Status: 200},
+		// The scope is checked after the key: a wrong key is a 401 on any route.
+		{Name: "wrong key beside a scoped one", Event: post.With("Authorization", "Bearer wrong-key-0001"), Secrets: secrets(apitest.Tester.On("signin")), Status: 401, Code: "unauthorized"},
+		// and before the body is read.
+		{Name: "forbidden before the body", Event: post.Authorized().WithBody("text/plain", "x"), Secrets: secrets(apitest.Tester.On("signin")), Status: 403, Code: "forbidden"},
+	})
+	// The string form allows every route.
+	for _, scope := range endpoint.Scopes() {
+		h := func() *api.Handler { return &api.Handler{Route: "/" + scope, Methods: []string{"POST"}, Op: echo} }
+		apitest.Run(t, h, []apitest.Case{{
+			Name: "string form on " + scope, Event: apitest.Event{Method: "POST", Path: "/" + scope}.Authorized(), Status: 200,
+		}, {
+			Name: "scoped to " + scope, Event: apitest.Event{Method: "POST", Path: "/" + scope}.Authorized(),
+			Secrets: secrets(apitest.Tester.On(scope)), Status: 200,
+		}})
+	}
+}
+
+func TestScope(t *testing.T) {
+	for route, want := range map[string]string{"/transient-token": "transient-token", "/test": "test", "signin": "signin"} {
+		if got := (&api.Handler{Route: route}).Scope(); got != want {
+			t.Errorf("Scope of %q = %q, want %q", route, got, want)
+		}
+	}
 }
 
 func wantChallenge(t *testing.T, r apitest.Response) {
@@ -217,13 +275,26 @@ func TestAsAdmin(t *testing.T) {
 		{"rotated twice still stale", apitest.NewSecrets(apitest.Value("old-token"), apitest.Value("older-token"), apitest.Value("new-token")), 403, "plex_unauthorized", 2, 1},
 		{"refresh brings the same token", apitest.NewSecrets(apitest.Value("old-token")), 403, "plex_unauthorized", 1, 1},
 		{"no admin token", apitest.NewSecrets(apitest.Value("")), 503, "secret_unavailable", 0, 0},
+		// The edit that rotates the token may revoke the caller: the fresh
+		// secret is checked before Plex is called again.
+		{"rotated, caller removed", apitest.NewSecrets(apitest.Value("old-token"), apitest.ValueWith("new-token")), 401, "unauthorized", 1, 1},
+		{"rotated, caller's key replaced", apitest.NewSecrets(apitest.Value("old-token"), apitest.ValueWith("new-token", apitest.Caller{Name: apitest.CallerName, Key: "other-key-0001"})), 401, "unauthorized", 1, 1},
+		{"rotated, key now expired", apitest.NewSecrets(apitest.Value("old-token"), apitest.ValueWith("new-token", apitest.Tester.Until(time.Now().Add(-time.Minute)))), 401, "unauthorized", 1, 1},
+		{"rotated, routes narrowed", apitest.NewSecrets(apitest.Value("old-token"), apitest.ValueWith("new-token", apitest.Tester.On("signin"))), 403, "forbidden", 1, 1},
+		{"rotated, still on its routes", apitest.NewSecrets(apitest.ValueWith("old-token", apitest.Tester.On("test")), apitest.ValueWith("new-token", apitest.Tester.On("signin", "test"))), 200, "", 2, 1},
+		{"rotated, caller renamed", apitest.NewSecrets(apitest.Value("old-token"), apitest.ValueWith("new-token", apitest.Caller{Name: "renamed", Key: apitest.CallerKey})), 200, "", 2, 1},
+		// Without a new token there is no retry, so nothing to re-check.
+		{"same token, caller removed", apitest.NewSecrets(apitest.Value("old-token"), apitest.ValueWith("old-token")), 403, "plex_unauthorized", 1, 1},
 	}
+	// A refused retry's log line says who was revoked.
+	revoked := map[string]any{"caller": apitest.CallerName, "secretRefresh": "rotated"}
+	wantLog := map[string]map[string]any{"rotated, caller removed": revoked, "rotated, routes narrowed": revoked}
 	for _, tt := range tests {
 		f := &rotating{}
 		op := func(ctx context.Context, r *api.Request) (any, error) { return api.AsAdmin(ctx, r, f.call) }
 		apitest.Run(t, route(op, "POST"), []apitest.Case{{
 			Name: tt.name, Event: post.Authorized(), Secrets: tt.secrets, Status: tt.status, Code: tt.code,
-			Hidden: []string{"old-token", "new-token", "older-token"},
+			Hidden: []string{"old-token", "new-token", "older-token"}, Log: wantLog[tt.name],
 			Check: func(t *testing.T, r apitest.Response) {
 				if got := f.calls.Load(); got != tt.calls {
 					t.Errorf("Plex calls = %d, want %d", got, tt.calls)

@@ -3,10 +3,12 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -24,8 +26,10 @@ type Request struct {
 
 	event   *events.APIGatewayV2HTTPRequest
 	params  Params
+	scope   string // the route's name in a caller's "routes"
 	secrets Secrets
 	secret  secret.Value
+	key     string // the caller's key, kept to check it again against a refreshed secret; never logged
 
 	// facts for the log line
 	cacheHit   *bool
@@ -33,6 +37,22 @@ type Request struct {
 	refresh    string // outcome of AsAdmin's refresh: "rotated", "unchanged", "failed"
 	noted      error
 	stack      []byte // of a recovered panic
+}
+
+// authorize checks r's caller key against v, and that it may call r's route
+// now. A 403 names the caller in the log line; so does a 401 when the key
+// passed an earlier check (AsAdmin's, against the secret before a refresh).
+func (r *Request) authorize(v secret.Value) error {
+	caller, err := v.Authorize(r.key, r.scope, time.Now())
+	switch {
+	case errors.Is(err, secret.ErrForbidden):
+		r.Caller = caller
+		return forbidden()
+	case err != nil:
+		return unauthorized()
+	}
+	r.Caller = caller
+	return nil
 }
 
 // Header returns the named request header. API Gateway lower-cases names in

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/plexauth/plexauth/internal/config"
+	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
@@ -37,7 +38,8 @@ func NewClient(cfg config.Config) (*plex.Client, error) {
 }
 
 // NewStore builds the store of cfg's secret on the AWS SDK's default
-// configuration, which also honours AWS_ENDPOINT_URL_SECRETS_MANAGER.
+// configuration, which also honours AWS_ENDPOINT_URL_SECRETS_MANAGER. It
+// checks callers' routes against every endpoint's, whichever function it runs in.
 func NewStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*secret.Store, error) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
@@ -47,5 +49,5 @@ func NewStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*sec
 		return nil, &config.Error{Setting: "AWS_REGION", Problem: "is required"}
 	}
 	return secret.NewStore(secretsmanager.NewFromConfig(awsCfg), cfg.SecretID,
-		secret.Options{TTL: cfg.SecretTTL, Logger: logger}), nil
+		secret.Options{TTL: cfg.SecretTTL, Logger: logger, Routes: endpoint.Scopes()}), nil
 }

@@ -2,6 +2,7 @@ package secret_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
@@ -27,12 +28,12 @@ func BenchmarkGetWarm(b *testing.B) {
 	}
 }
 
-func BenchmarkAuthenticate(b *testing.B) {
-	v, err := secret.Parse(secretJSON(adminToken))
+func BenchmarkAuthorize(b *testing.B) {
+	v, err := secret.Parse(secretJSON(adminToken), routes)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		v.Authenticate(bobKey)
+		_, _ = v.Authorize(bobKey, "sources", time.Now())
 	}
 }

@@ -27,9 +27,9 @@ func (s *Store) fetch(ctx context.Context) (v Value, version string, err error) 
 	version = aws.ToString(out.VersionId)
 	switch {
 	case out.SecretString != nil:
-		v, err = Parse(*out.SecretString)
+		v, err = Parse(*out.SecretString, s.routes)
 	case out.SecretBinary != nil:
-		v, err = Parse(string(out.SecretBinary))
+		v, err = Parse(string(out.SecretBinary), s.routes)
 	default:
 		err = malformed("the secret has no value")
 	}

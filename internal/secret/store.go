@@ -3,6 +3,7 @@ package secret
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ type Options struct {
 	Backoff time.Duration    // while a stale value is served, the least time between fetch attempts; default 5s
 	Now     func() time.Time // clock for TTL, Grace and Backoff; default time.Now
 	Logger  *slog.Logger     // default slog.Default()
+	Routes  []string         // the route names a caller's "routes" may list (see Parse)
 }
 
 const (
@@ -43,6 +45,7 @@ type Store struct {
 	backoff time.Duration
 	now     func() time.Time
 	log     *slog.Logger
+	routes  []string
 
 	cur     atomic.Pointer[entry]
 	fetches atomic.Int64
@@ -73,7 +76,8 @@ type call struct {
 // NewStore returns a Store for secretID (an ARN or a name). It fetches nothing
 // until Get, Refresh or Prefetch.
 func NewStore(api API, secretID string, o Options) *Store {
-	s := &Store{api: api, id: secretID, ttl: o.TTL, grace: o.Grace, backoff: o.Backoff, now: o.Now, log: o.Logger}
+	s := &Store{api: api, id: secretID, ttl: o.TTL, grace: o.Grace, backoff: o.Backoff, now: o.Now, log: o.Logger,
+		routes: slices.Clone(o.Routes)}
 	if s.ttl <= 0 {
 		s.ttl = defaultTTL
 	}

@@ -281,6 +281,35 @@ func TestGetValueForms(t *testing.T) {
 	}
 }
 
+// The store checks callers' routes against Options.Routes: a scoped secret
+// that one store reads is malformed for a store that knows no such route.
+func TestGetRouteNames(t *testing.T) {
+	scoped := `{"plexToken":"` + adminToken + `","callers":{"alice":{"key":"` + hashOf(aliceKey) + `","routes":["signin"]}}}`
+	tests := []struct {
+		name    string
+		routes  []string
+		wantErr bool
+	}{
+		{"every route", routes, false},
+		{"without signin", []string{"transient-token", "sources"}, true},
+		{"none", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, scoped, secret.Options{Routes: tt.routes})
+			v, _, err := f.store.Get(t.Context())
+			if tt.wantErr != errors.Is(err, secret.ErrMalformed) {
+				t.Fatalf("Get = %v, want malformed %v", err, tt.wantErr)
+			}
+			if !tt.wantErr {
+				if _, err := v.Authorize(aliceKey, "signin", time.Now()); err != nil {
+					t.Errorf("Authorize on signin: %v", err)
+				}
+			}
+		})
+	}
+}
+
 // After the TTL, a failing Secrets Manager leaves the old value in service
 // for Grace, asked again at most once per Backoff, and then the error shows.
 func TestGetStaleWithinGrace(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -26,21 +27,58 @@ const (
 	AdminToken = plextest.AdminToken
 )
 
+// Caller is a caller to put in a test secret.
+type Caller struct {
+	Name, Key string
+	Routes    []string  // scope names ("transient-token"); nil: every route
+	Expires   time.Time // zero: never
+}
+
+// Tester is the test caller, on every route without expiry.
+var Tester = Caller{Name: CallerName, Key: CallerKey}
+
+// On returns c limited to routes.
+func (c Caller) On(routes ...string) Caller { c.Routes = routes; return c }
+
+// Until returns c with its key expiring at t.
+func (c Caller) Until(t time.Time) Caller { c.Expires = t; return c }
+
 // Value returns a secret holding plexToken and the test caller.
-func Value(plexToken string) secret.Value {
-	return secret.Value{
-		PlexToken: plexToken,
-		Callers:   map[string][32]byte{CallerName: sha256.Sum256([]byte(CallerKey))},
+func Value(plexToken string) secret.Value { return ValueWith(plexToken, Tester) }
+
+// ValueWith returns a secret holding plexToken and callers.
+func ValueWith(plexToken string, callers ...Caller) secret.Value {
+	v := secret.Value{PlexToken: plexToken, Callers: make(map[string]secret.Caller, len(callers))}
+	for _, c := range callers {
+		v.Callers[c.Name] = secret.Caller{Hash: sha256.Sum256([]byte(c.Key)), Routes: c.Routes, Expires: c.Expires}
 	}
+	return v
 }
 
 // SecretJSON is Value(adminToken) as it is stored in Secrets Manager.
-func SecretJSON(adminToken string) string {
-	sum := sha256.Sum256([]byte(CallerKey))
-	b, _ := json.Marshal(map[string]any{
-		"plexToken": adminToken,
-		"callers":   map[string]string{CallerName: "sha256:" + hex.EncodeToString(sum[:])},
-	})
+func SecretJSON(adminToken string) string { return SecretJSONWith(adminToken, Tester) }
+
+// SecretJSONWith is ValueWith as it is stored in Secrets Manager: a caller
+// on every route without expiry in the string form, any other as an object.
+func SecretJSONWith(adminToken string, callers ...Caller) string {
+	entries := make(map[string]any, len(callers))
+	for _, c := range callers {
+		sum := sha256.Sum256([]byte(c.Key))
+		hash := "sha256:" + hex.EncodeToString(sum[:])
+		if c.Routes == nil && c.Expires.IsZero() {
+			entries[c.Name] = hash
+			continue
+		}
+		obj := map[string]any{"key": hash}
+		if c.Routes != nil {
+			obj["routes"] = c.Routes
+		}
+		if !c.Expires.IsZero() {
+			obj["expires"] = c.Expires.Format(time.RFC3339)
+		}
+		entries[c.Name] = obj
+	}
+	b, _ := json.Marshal(map[string]any{"plexToken": adminToken, "callers": entries})
 	return string(b)
 }
 

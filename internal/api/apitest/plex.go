@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,7 +52,12 @@ func (p *Plex) Handler(newHandler func() *api.Handler) func() *api.Handler {
 func AuthCases(ok Event, wrong string) []Case {
 	wrongMethod := ok.Authorized()
 	wrongMethod.Method = wrong
+	scoped := func(c Caller) *Secrets { return NewSecrets(ValueWith(AdminToken, c)) }
+	scope := strings.TrimPrefix(ok.Path, "/")
 	return []Case{
+		{Name: "key scoped to this route", Event: ok.Authorized(), Secrets: scoped(Tester.On(scope)), Status: 200},
+		{Name: "key scoped to another route", Event: ok.Authorized(), Secrets: scoped(Tester.On("other-" + scope)), Status: 403, Code: "forbidden"},
+		{Name: "expired key", Event: ok.Authorized(), Secrets: scoped(Tester.Until(time.Now().Add(-time.Minute))), Status: 401, Code: "unauthorized"},
 		{Name: "missing authorization", Event: ok, Status: 401, Code: "unauthorized"},
 		{Name: "wrong caller key", Event: ok.With("Authorization", "Bearer not-the-key-0001"), Status: 401, Code: "unauthorized"},
 		{Name: "lowercase bearer", Event: ok.With("Authorization", "bearer "+CallerKey), Status: 200},

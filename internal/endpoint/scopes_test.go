@@ -1,0 +1,43 @@
+package endpoint
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/api/apitest"
+)
+
+// The scope names the secret's "routes" take are the paths without their
+// slash, one per endpoint.
+func TestScopes(t *testing.T) {
+	want := []string{"transient-token", "sources", "token-details", "signin"}
+	if got := Scopes(); !slices.Equal(got, want) {
+		t.Errorf("Scopes() = %q, want %q", got, want)
+	}
+}
+
+// Every endpoint refuses a key scoped to the other routes, before Plex.
+func TestScopedKeyRefused(t *testing.T) {
+	p := apitest.NewPlex(t)
+	for _, h := range []*api.Handler{Transient(p.Client), Sources(p.Client), Details(p.Client), SignIn(p.Client)} {
+		var others []string
+		for _, s := range Scopes() {
+			if s != h.Scope() {
+				others = append(others, s)
+			}
+		}
+		ev := apitest.Event{Method: h.Methods[0], Path: h.Route}.Authorized()
+		apitest.Run(t, p.Handler(func() *api.Handler { return h }), []apitest.Case{{
+			Name:    h.Scope() + " with a key for the others",
+			Event:   ev,
+			Secrets: apitest.NewSecrets(apitest.ValueWith(apitest.AdminToken, apitest.Tester.On(others...))),
+			Status:  403, Code: "forbidden",
+			Check: func(t *testing.T, r apitest.Response) {
+				if n := len(p.Requests()); n != 0 {
+					t.Errorf("Plex got %d requests, want none", n)
+				}
+			},
+		}})
+	}
+}
