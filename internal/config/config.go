@@ -19,6 +19,7 @@ const (
 	EnvProduct          = "PLEX_PRODUCT"
 	EnvVersion          = "PLEX_VERSION"
 	EnvSecretTTL        = "SECRET_TTL"
+	EnvSecretGrace      = "SECRET_GRACE"
 	EnvLogLevel         = "LOG_LEVEL"
 )
 
@@ -28,6 +29,12 @@ const (
 	DefaultProduct   = "plexauth"
 	DefaultVersion   = "1.0.0"
 	DefaultSecretTTL = 5 * time.Minute
+	// DefaultSecretGrace lets a Secrets Manager outage of a few minutes
+	// (throttling, a network path, a short regional event) pass without
+	// taking the API down, while a value is never used more than TTL + grace
+	// (10 minutes by default) after it was fetched: a revocation holds within
+	// that bound whatever Secrets Manager does.
+	DefaultSecretGrace = 5 * time.Minute
 )
 
 // Config is a function's configuration.
@@ -39,6 +46,7 @@ type Config struct {
 	Product          string
 	Version          string
 	SecretTTL        time.Duration
+	SecretGrace      time.Duration // past SecretTTL, while Secrets Manager cannot be reached; 0: none
 	LogLevel         slog.Level
 }
 
@@ -100,6 +108,9 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 	if c.SecretTTL, err = parseTTL(get(EnvSecretTTL)); err != nil {
 		return Config{}, err
 	}
+	if c.SecretGrace, err = parseGrace(get(EnvSecretGrace)); err != nil {
+		return Config{}, err
+	}
 	if c.LogLevel, err = parseLevel(get(EnvLogLevel)); err != nil {
 		return Config{}, err
 	}
@@ -150,6 +161,17 @@ func parseTTL(raw string) (time.Duration, error) {
 	d, err := time.ParseDuration(raw)
 	if err != nil || d <= 0 {
 		return 0, &Error{Setting: EnvSecretTTL, Problem: "must be a positive Go duration such as 5m"}
+	}
+	return d, nil
+}
+
+func parseGrace(raw string) (time.Duration, error) {
+	if raw == "" {
+		return DefaultSecretGrace, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < 0 {
+		return 0, &Error{Setting: EnvSecretGrace, Problem: "must be a Go duration such as 5m, or 0 for none"}
 	}
 	return d, nil
 }
