@@ -30,7 +30,10 @@ type Options struct {
 	Backoff time.Duration
 	// Budget is the most time a Get or Refresh spends on Secrets Manager,
 	// however many fetches it joins or starts, and the time a Prefetch has;
-	// default 2s.
+	// default 2s. A Get's budget counts from the Get, not from the start of a
+	// prefetch it joins: init time is not the invocation's, and a prefetch
+	// frozen with the environment after init must not leave the first
+	// request no time at all.
 	Budget time.Duration
 	Now    func() time.Time // clock for TTL, Grace and Backoff (not Budget: contexts use real time); default time.Now
 	Logger *slog.Logger     // default slog.Default()
@@ -53,8 +56,8 @@ const (
 // value with that failure, so every Get and Refresh answers ErrMalformed
 // until a fetch finds it well-formed again (an edit meant to revoke a caller
 // must never be ignored). It is fetched again at most once per Backoff, so a
-// broken secret costs each container one call per 5 s rather than one per
-// request, and a fix is seen within Backoff. Only an unavailable Secrets
+// broken secret costs each container one call per Backoff (5 s by default)
+// rather than one per request, and a fix is seen within Backoff. Only an unavailable Secrets
 // Manager lets an older value live on, for Grace.
 type Store struct {
 	api     API
