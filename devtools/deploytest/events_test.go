@@ -243,6 +243,9 @@ func TestEnvJSON(t *testing.T) {
 			if d, err := time.ParseDuration(vars["SECRET_TTL"]); err != nil || d <= 0 {
 				t.Errorf("SECRET_TTL = %q, want a positive Go duration", vars["SECRET_TTL"])
 			}
+			if d, err := time.ParseDuration(vars["SECRET_GRACE"]); err != nil || d < 0 {
+				t.Errorf("SECRET_GRACE = %q, want 0 or a positive Go duration", vars["SECRET_GRACE"])
+			}
 			if !slices.Contains(levels, any(vars["LOG_LEVEL"])) {
 				t.Errorf("LOG_LEVEL = %q, want one of %v", vars["LOG_LEVEL"], levels)
 			}

@@ -46,7 +46,7 @@ const apiID = "PlexAuthApi"
 // plus the SDK's endpoint override that local runs need.
 var contractEnv = []string{
 	"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_ALLOW_HTTP", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER",
-	"PLEX_PRODUCT", "PLEX_VERSION", "SECRET_TTL", "LOG_LEVEL",
+	"PLEX_PRODUCT", "PLEX_VERSION", "SECRET_TTL", "SECRET_GRACE", "LOG_LEVEL",
 	"AWS_ENDPOINT_URL_SECRETS_MANAGER",
 }
 
@@ -463,6 +463,7 @@ func TestTemplateParameters(t *testing.T) {
 		{"PlexProduct", "plexauth", []string{"plexauth"}, []string{""}},
 		{"PlexVersion", "1.0.0", []string{"1.0.0", "2.1.0-beta+3"}, []string{""}},
 		{"SecretTtl", "5m", []string{"5m", "90s", "1h30m"}, []string{"5", "five minutes", "-5m"}},
+		{"SecretGrace", "5m", []string{"0", "5m", "90s", "1h30m"}, []string{"", "5", "00", "five minutes", "-5m"}},
 		{"LogLevel", "info", []string{"debug", "info", "warn", "error"}, []string{"INFO", "trace"}},
 		{"ThrottlingRateLimit", nil, nil, nil},
 		{"ThrottlingBurstLimit", nil, nil, nil},

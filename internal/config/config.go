@@ -20,6 +20,7 @@ const (
 	EnvProduct          = "PLEX_PRODUCT"
 	EnvVersion          = "PLEX_VERSION"
 	EnvSecretTTL        = "SECRET_TTL"
+	EnvSecretGrace      = "SECRET_GRACE"
 	EnvLogLevel         = "LOG_LEVEL"
 	EnvAllowHTTP        = "PLEX_ALLOW_HTTP"
 )
@@ -30,6 +31,12 @@ const (
 	DefaultProduct   = "plexauth"
 	DefaultVersion   = "1.0.0"
 	DefaultSecretTTL = 5 * time.Minute
+	// DefaultSecretGrace lets a Secrets Manager outage of a few minutes
+	// (throttling, a network path, a short regional event) pass without
+	// taking the API down, while a value is never used more than TTL + grace
+	// (10 minutes by default) after it was fetched: a revocation holds within
+	// that bound whatever Secrets Manager does.
+	DefaultSecretGrace = 5 * time.Minute
 )
 
 // Config is a function's configuration.
@@ -41,6 +48,7 @@ type Config struct {
 	Product          string
 	Version          string
 	SecretTTL        time.Duration
+	SecretGrace      time.Duration // past SecretTTL, while Secrets Manager cannot be reached; 0: none
 	LogLevel         slog.Level
 	AllowHTTP        bool // plain http Plex URLs to hosts other than loopback ones
 }
@@ -104,6 +112,9 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 	c.PlexTVURL = strings.TrimRight(c.PlexTVURL, "/")
 
 	if c.SecretTTL, err = parseTTL(get(EnvSecretTTL)); err != nil {
+		return Config{}, err
+	}
+	if c.SecretGrace, err = parseGrace(get(EnvSecretGrace)); err != nil {
 		return Config{}, err
 	}
 	if c.LogLevel, err = parseLevel(get(EnvLogLevel)); err != nil {
@@ -183,6 +194,17 @@ func parseTTL(raw string) (time.Duration, error) {
 	d, err := time.ParseDuration(raw)
 	if err != nil || d <= 0 {
 		return 0, &Error{Setting: EnvSecretTTL, Problem: "must be a positive Go duration such as 5m"}
+	}
+	return d, nil
+}
+
+func parseGrace(raw string) (time.Duration, error) {
+	if raw == "" {
+		return DefaultSecretGrace, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < 0 {
+		return 0, &Error{Setting: EnvSecretGrace, Problem: "must be a Go duration such as 5m, or 0 for none"}
 	}
 	return d, nil
 }

@@ -34,6 +34,7 @@ func TestLoadDefaults(t *testing.T) {
 		Product:          DefaultProduct,
 		Version:          DefaultVersion,
 		SecretTTL:        DefaultSecretTTL,
+		SecretGrace:      DefaultSecretGrace,
 		LogLevel:         slog.LevelInfo,
 	}
 	if c != want {
@@ -58,6 +59,25 @@ func TestLoadValues(t *testing.T) {
 	}
 	if c.Product != "My Automations" || c.Version != "2.3.4" || c.SecretTTL != 90*time.Second || c.LogLevel != slog.LevelDebug {
 		t.Errorf("Load = %+v", c)
+	}
+}
+
+func TestLoadSecretGrace(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want time.Duration
+	}{
+		{"", DefaultSecretGrace},
+		{"0", 0}, // disables it
+		{"0s", 0},
+		{" 90s ", 90 * time.Second},
+		{"1h", time.Hour},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(map[string]string{EnvSecretGrace: tt.raw}), Needs{})
+		if err != nil || c.SecretGrace != tt.want {
+			t.Errorf("%s=%q: got (%v, %v), want %v", EnvSecretGrace, tt.raw, c.SecretGrace, err, tt.want)
+		}
 	}
 }
 
@@ -146,6 +166,9 @@ func TestLoadErrors(t *testing.T) {
 		{"ttl not a duration", map[string]string{EnvSecretTTL: "5"}, Needs{}, EnvSecretTTL},
 		{"ttl negative", map[string]string{EnvSecretTTL: "-1m"}, Needs{}, EnvSecretTTL},
 		{"ttl zero", map[string]string{EnvSecretTTL: "0s"}, Needs{}, EnvSecretTTL},
+		{"grace not a duration", map[string]string{EnvSecretGrace: "5"}, Needs{}, EnvSecretGrace},
+		{"grace in words", map[string]string{EnvSecretGrace: "five minutes"}, Needs{}, EnvSecretGrace},
+		{"grace negative", map[string]string{EnvSecretGrace: "-1m"}, Needs{}, EnvSecretGrace},
 		{"log level", map[string]string{EnvLogLevel: "verbose"}, Needs{}, EnvLogLevel},
 		{"allow http not a bool", map[string]string{EnvAllowHTTP: "yes"}, Needs{}, EnvAllowHTTP},
 		{"allow http checked before the URLs", map[string]string{EnvAllowHTTP: "1", EnvServerURL: "http://192.168.1.10:32400"}, Needs{}, EnvAllowHTTP},

@@ -94,7 +94,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			c := newClock()
 			sc.run(t, secrettest.NewServer(t), c, func(api secret.API, id string) *secret.Store {
-				return secret.NewStore(api, id, secret.Options{Now: c.Now, Logger: logger})
+				return secret.NewStore(api, id, secret.Options{Grace: 15 * time.Minute, Now: c.Now, Logger: logger})
 			})
 		})
 	}
@@ -111,6 +111,8 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		`"msg":"secret fetched"`,
 		`"msg":"secret fetch failed; serving the cached value"`,
 		`"msg":"secret fetch failed; no usable cached value"`,
+		`"msg":"serving a stale secret: Secrets Manager cannot be reached"`, `"age_ms":`,
+		`"msg":"secret malformed; every request fails until it is fixed"`,
 		`"kind":"AccessDeniedException"`, `"kind":"ResourceNotFoundException"`, `"kind":"malformed"`,
 		`"kind":"unreachable"`, `"kind":"bad response"`, `"kind":"failed"`,
 	} {

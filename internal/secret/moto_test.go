@@ -22,7 +22,7 @@ func TestMoto(t *testing.T) {
 	client := envClient(t, noRetryWait)
 
 	newStore := func(t *testing.T, id string, c *clock) *secret.Store {
-		return secret.NewStore(client, id, secret.Options{Now: c.Now, Logger: testLogger(t)})
+		return secret.NewStore(client, id, secret.Options{Grace: 15 * time.Minute, Now: c.Now, Logger: testLogger(t)})
 	}
 
 	t.Run("cache hits", func(t *testing.T) {
