@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/plexauth/plexauth/internal/signinguard"
 )
 
 // Names of the environment variables.
@@ -40,6 +42,7 @@ type Config struct {
 	Version          string
 	SecretTTL        time.Duration
 	LogLevel         slog.Level
+	SignIn           signinguard.Limits // the sign-in function's guard
 }
 
 // Needs lists the settings that only some functions require.
@@ -101,6 +104,9 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 		return Config{}, err
 	}
 	if c.LogLevel, err = parseLevel(get(EnvLogLevel)); err != nil {
+		return Config{}, err
+	}
+	if c.SignIn, err = loadSignIn(get); err != nil {
 		return Config{}, err
 	}
 	return c, nil
