@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plexauth/plexauth/internal/signinguard"
 )
 
 // env returns a getenv over a map that starts from a valid configuration.
@@ -35,6 +37,8 @@ func TestLoadDefaults(t *testing.T) {
 		Version:          DefaultVersion,
 		SecretTTL:        DefaultSecretTTL,
 		LogLevel:         slog.LevelInfo,
+		SignIn: signinguard.Limits{LoginCooldown: DefaultSignInLoginCooldown, BlockCooldown: DefaultSignInBlockCooldown,
+			CallerRate: DefaultSignInCallerRate, CallerBurst: DefaultSignInCallerBurst},
 	}
 	if c != want {
 		t.Errorf("Load = %+v, want %+v", c, want)
@@ -58,6 +62,32 @@ func TestLoadValues(t *testing.T) {
 	}
 	if c.Product != "My Automations" || c.Version != "2.3.4" || c.SecretTTL != 90*time.Second || c.LogLevel != slog.LevelDebug {
 		t.Errorf("Load = %+v", c)
+	}
+}
+
+func TestLoadSignIn(t *testing.T) {
+	tests := []struct {
+		name string
+		over map[string]string
+		want signinguard.Limits
+	}{
+		{"values", map[string]string{EnvSignInLoginCooldown: "90s", EnvSignInBlockCooldown: "1h", EnvSignInCallerRate: "12", EnvSignInCallerBurst: "2"},
+			signinguard.Limits{LoginCooldown: 90 * time.Second, BlockCooldown: time.Hour, CallerRate: 12, CallerBurst: 2}},
+		{"zero turns each off", map[string]string{EnvSignInLoginCooldown: "0", EnvSignInBlockCooldown: "0s", EnvSignInCallerRate: "0"},
+			signinguard.Limits{CallerBurst: DefaultSignInCallerBurst}},
+		{"spaces", map[string]string{EnvSignInCallerRate: " 7 "},
+			signinguard.Limits{LoginCooldown: DefaultSignInLoginCooldown, BlockCooldown: DefaultSignInBlockCooldown, CallerRate: 7, CallerBurst: DefaultSignInCallerBurst}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.over), Needs{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SignIn != tt.want {
+				t.Errorf("SignIn = %+v, want %+v", c.SignIn, tt.want)
+			}
+		})
 	}
 }
 
@@ -99,6 +129,14 @@ func TestLoadErrors(t *testing.T) {
 		{"ttl negative", map[string]string{EnvSecretTTL: "-1m"}, Needs{}, EnvSecretTTL},
 		{"ttl zero", map[string]string{EnvSecretTTL: "0s"}, Needs{}, EnvSecretTTL},
 		{"log level", map[string]string{EnvLogLevel: "verbose"}, Needs{}, EnvLogLevel},
+		{"login cool-down not a duration", map[string]string{EnvSignInLoginCooldown: "60"}, Needs{}, EnvSignInLoginCooldown},
+		{"login cool-down negative", map[string]string{EnvSignInLoginCooldown: "-1m"}, Needs{}, EnvSignInLoginCooldown},
+		{"block cool-down not a duration", map[string]string{EnvSignInBlockCooldown: "15 minutes"}, Needs{}, EnvSignInBlockCooldown},
+		{"caller rate not a number", map[string]string{EnvSignInCallerRate: "5/m"}, Needs{}, EnvSignInCallerRate},
+		{"caller rate negative", map[string]string{EnvSignInCallerRate: "-1"}, Needs{}, EnvSignInCallerRate},
+		{"caller rate huge", map[string]string{EnvSignInCallerRate: "99999999999"}, Needs{}, EnvSignInCallerRate},
+		{"caller burst zero", map[string]string{EnvSignInCallerBurst: "0"}, Needs{}, EnvSignInCallerBurst},
+		{"caller burst fraction", map[string]string{EnvSignInCallerBurst: "2.5"}, Needs{}, EnvSignInCallerBurst},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/runtimeapi"
 )
 
@@ -39,6 +40,7 @@ const apiID = "PlexAuthApi"
 var contractEnv = []string{
 	"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER",
 	"PLEX_PRODUCT", "PLEX_VERSION", "SECRET_TTL", "LOG_LEVEL",
+	"SIGNIN_LOGIN_COOLDOWN", "SIGNIN_BLOCK_COOLDOWN", "SIGNIN_CALLER_RATE", "SIGNIN_CALLER_BURST",
 	"AWS_ENDPOINT_URL_SECRETS_MANAGER",
 }
 
@@ -456,6 +458,10 @@ func TestTemplateParameters(t *testing.T) {
 		{"PlexVersion", "1.0.0", []string{"1.0.0", "2.1.0-beta+3"}, []string{""}},
 		{"SecretTtl", "5m", []string{"5m", "90s", "1h30m"}, []string{"5", "five minutes", "-5m"}},
 		{"LogLevel", "info", []string{"debug", "info", "warn", "error"}, []string{"INFO", "trace"}},
+		{"SigninLoginCooldown", "1m", []string{"1m", "0", "90s"}, []string{"60", "-1m", "a minute"}},
+		{"SigninBlockCooldown", "15m", []string{"15m", "0", "1h"}, []string{"15", "-15m"}},
+		{"SigninCallerRate", 5, nil, nil},
+		{"SigninCallerBurst", 5, nil, nil},
 		{"ThrottlingRateLimit", nil, nil, nil},
 		{"ThrottlingBurstLimit", nil, nil, nil},
 		{"ReservedConcurrency", 0, nil, nil},
@@ -493,6 +499,35 @@ func TestTemplateParameters(t *testing.T) {
 		if asString(asMap(params[name])["Description"]) == "" {
 			t.Errorf("parameter %s has no Description", name)
 		}
+	}
+}
+
+// TestTemplateSignInDefaults: the template's defaults for the sign-in guard
+// are the code's own, so deploying without them changes nothing.
+func TestTemplateSignInDefaults(t *testing.T) {
+	params := asMap(loadTemplate(t)["Parameters"])
+	fromTemplate := map[string]string{}
+	for env, param := range map[string]string{
+		config.EnvSignInLoginCooldown: "SigninLoginCooldown", config.EnvSignInBlockCooldown: "SigninBlockCooldown",
+		config.EnvSignInCallerRate: "SigninCallerRate", config.EnvSignInCallerBurst: "SigninCallerBurst",
+	} {
+		fromTemplate[env] = fmt.Sprint(asMap(params[param])["Default"])
+	}
+	base := map[string]string{config.EnvSecretARN: "plexauth", config.EnvClientIdentifier: "plexauth-test"}
+	load := func(over map[string]string) config.Config {
+		c, err := config.Load(func(k string) string {
+			if v, ok := over[k]; ok {
+				return v
+			}
+			return base[k]
+		}, config.Needs{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if got, want := load(fromTemplate).SignIn, load(nil).SignIn; got != want {
+		t.Errorf("template defaults give %+v, the code's defaults are %+v", got, want)
 	}
 }
 
