@@ -20,7 +20,7 @@ import (
 )
 
 // DefaultMaxTracked bounds each table (logins cooling down, callers'
-// rates): an entry is about 100 bytes, so a full table is about 1 MB.
+// rates): an entry takes about 200 bytes, so a full table a few MB.
 const DefaultMaxTracked = 10_000
 
 // Limits configure a Guard. A zero cool-down or rate turns that protection off.
