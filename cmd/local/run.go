@@ -15,6 +15,7 @@ import (
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/lambdamain"
+	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -50,7 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	handlers := []*api.Handler{
-		endpoint.Transient(client), endpoint.Sources(client), endpoint.Details(client), endpoint.SignIn(client),
+		endpoint.Transient(client), endpoint.Sources(client), endpoint.Details(client), endpoint.SignIn(client, signinguard.New(cfg.SignIn)),
 	}
 	for _, h := range handlers {
 		h.Secrets, h.Logger = secrets, logger

@@ -150,7 +150,7 @@ func checkAnswer(t *testing.T, status int, header http.Header, body map[string]a
 // function runs, which a client cannot provoke over a well-behaved
 // connection: a body over API Gateway's limit and one that cannot be read.
 func TestGatewayOwnAnswers(t *testing.T) {
-	h := endpoint.SignIn(nil) // never reached
+	h := endpoint.SignIn(nil, nil) // never reached
 	g := newGateway([]*api.Handler{h}, time.Second, slog.New(slog.DiscardHandler))
 	tests := []struct {
 		name    string

@@ -18,6 +18,7 @@ import (
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/lambdamain"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
+	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
@@ -169,7 +170,11 @@ var warmCases = []warmCase{
 			_, err := c.User(ctx, plextest.AdminToken)
 			return err
 		}},
-	{"signin", plex.PlexTVHost, func(c *plex.Client) *api.Handler { return endpoint.SignIn(c) },
+	// The guard checks every sign-in, but with no caller rate: the loop signs in
+	// far faster than any caller may.
+	{"signin", plex.PlexTVHost, func(c *plex.Client) *api.Handler {
+		return endpoint.SignIn(c, signinguard.New(signinguard.Limits{LoginCooldown: time.Minute, BlockCooldown: time.Hour}))
+	},
 		func(ctx context.Context, c *plex.Client) error {
 			_, err := c.SignIn(ctx, plex.Credentials{Login: plextest.UserLogin, Password: plextest.UserPassword})
 			return err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/plexauth/plexauth/devtools/runtimeapi"
 	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 )
 
@@ -32,7 +33,7 @@ var wantFunctions = []struct {
 	{"TransientFunction", "functions/transient", endpoint.Transient(nil)},
 	{"SourcesFunction", "functions/sources", endpoint.Sources(nil)},
 	{"DetailsFunction", "functions/details", endpoint.Details(nil)},
-	{"SigninFunction", "functions/signin", endpoint.SignIn(nil)},
+	{"SigninFunction", "functions/signin", endpoint.SignIn(nil, nil)},
 }
 
 // routeKey is the one route of an endpoint: ANY on its path, so that the
@@ -47,6 +48,7 @@ const apiID = "PlexAuthApi"
 var contractEnv = []string{
 	"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_ALLOW_HTTP", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER",
 	"PLEX_PRODUCT", "PLEX_VERSION", "SECRET_TTL", "SECRET_GRACE", "LOG_LEVEL",
+	"SIGNIN_LOGIN_COOLDOWN", "SIGNIN_BLOCK_COOLDOWN", "SIGNIN_CALLER_RATE", "SIGNIN_CALLER_BURST",
 	"AWS_ENDPOINT_URL_SECRETS_MANAGER",
 }
 
@@ -465,6 +467,10 @@ func TestTemplateParameters(t *testing.T) {
 		{"SecretTtl", "5m", []string{"5m", "90s", "1h30m"}, []string{"5", "five minutes", "-5m"}},
 		{"SecretGrace", "5m", []string{"0", "5m", "90s", "1h30m"}, []string{"", "5", "00", "five minutes", "-5m"}},
 		{"LogLevel", "info", []string{"debug", "info", "warn", "error"}, []string{"INFO", "trace"}},
+		{"SigninLoginCooldown", "1m", []string{"1m", "0", "90s"}, []string{"60", "-1m", "a minute"}},
+		{"SigninBlockCooldown", "15m", []string{"15m", "0", "1h"}, []string{"15", "-15m"}},
+		{"SigninCallerRate", 5, nil, nil},
+		{"SigninCallerBurst", 5, nil, nil},
 		{"ThrottlingRateLimit", nil, nil, nil},
 		{"ThrottlingBurstLimit", nil, nil, nil},
 		{"ReservedConcurrency", 0, nil, nil},
@@ -502,6 +508,35 @@ func TestTemplateParameters(t *testing.T) {
 		if asString(asMap(params[name])["Description"]) == "" {
 			t.Errorf("parameter %s has no Description", name)
 		}
+	}
+}
+
+// TestTemplateSignInDefaults: the template's defaults for the sign-in guard
+// are the code's own, so deploying without them changes nothing.
+func TestTemplateSignInDefaults(t *testing.T) {
+	params := asMap(loadTemplate(t)["Parameters"])
+	fromTemplate := map[string]string{}
+	for env, param := range map[string]string{
+		config.EnvSignInLoginCooldown: "SigninLoginCooldown", config.EnvSignInBlockCooldown: "SigninBlockCooldown",
+		config.EnvSignInCallerRate: "SigninCallerRate", config.EnvSignInCallerBurst: "SigninCallerBurst",
+	} {
+		fromTemplate[env] = fmt.Sprint(asMap(params[param])["Default"])
+	}
+	base := map[string]string{config.EnvSecretARN: "plexauth", config.EnvClientIdentifier: "plexauth-test"}
+	load := func(over map[string]string) config.Config {
+		c, err := config.Load(func(k string) string {
+			if v, ok := over[k]; ok {
+				return v
+			}
+			return base[k]
+		}, config.Needs{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if got, want := load(fromTemplate).SignIn, load(nil).SignIn; got != want {
+		t.Errorf("template defaults give %+v, the code's defaults are %+v", got, want)
 	}
 }
 

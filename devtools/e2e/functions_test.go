@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,7 +67,13 @@ func scenarios(f function) []scenario {
 			scenario{name: "two-factor code", event: post.JSONBody(`{"login":"bob","password":"bob-password-staple","verificationCode":"123456"}`),
 				status: 200, check: signInOK(plextest.TwoFactorToken, plextest.TwoFactorLogin)},
 			scenario{name: "form body", event: post.FormBody("login=alice%40example.com&password=correct-horse-battery"),
-				status: 200, check: signInOK(plextest.UserToken, plextest.UserLogin)})
+				status: 200, check: signInOK(plextest.UserToken, plextest.UserLogin)},
+			// A login no other row uses: its cool-down (the default minute)
+			// holds the next try back without a plex.tv call.
+			scenario{name: "wrong password", event: post.JSONBody(`{"login":"carol","password":"wrong-password-0001"}`),
+				status: 403, code: "plex_unauthorized"},
+			scenario{name: "login cooling down", event: post.JSONBody(`{"login":"carol","password":"wrong-password-0002"}`),
+				status: 429, code: "rate_limited", check: retryAfterAtMost(60)})
 	}
 	return rows
 }
@@ -190,6 +197,17 @@ func header(name, want string) func(*testing.T, answer) {
 		t.Helper()
 		if got := a.Headers[name]; got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// retryAfterAtMost checks Retry-After: max seconds, of which a few may
+// already have passed.
+func retryAfterAtMost(max int) func(*testing.T, answer) {
+	return func(t *testing.T, a answer) {
+		t.Helper()
+		if got, err := strconv.Atoi(a.Headers["Retry-After"]); err != nil || got > max || got < max-5 {
+			t.Errorf("Retry-After = %q, want %d or a few less", a.Headers["Retry-After"], max)
 		}
 	}
 }

@@ -59,6 +59,12 @@ func InvalidField(name, problem string) error {
 	return &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Message: name + " " + problem}
 }
 
+// RateLimited is a 429 rate_limited that the function decides itself,
+// without calling Plex; message says why, retryAfter when to come back.
+func RateLimited(message string, retryAfter time.Duration) error {
+	return &Error{Status: http.StatusTooManyRequests, Code: CodeRateLimited, Message: message, RetryAfter: retryAfter}
+}
+
 func unauthorized() *Error {
 	return &Error{
 		Status:  http.StatusUnauthorized,

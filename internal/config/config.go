@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/plexauth/plexauth/internal/signinguard"
 )
 
 // Names of the environment variables.
@@ -50,7 +52,8 @@ type Config struct {
 	SecretTTL        time.Duration
 	SecretGrace      time.Duration // past SecretTTL, while Secrets Manager cannot be reached; 0: none
 	LogLevel         slog.Level
-	AllowHTTP        bool // plain http Plex URLs to hosts other than loopback ones
+	AllowHTTP        bool               // plain http Plex URLs to hosts other than loopback ones
+	SignIn           signinguard.Limits // the sign-in function's guard
 }
 
 // Needs lists the settings that only some functions require.
@@ -118,6 +121,9 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 		return Config{}, err
 	}
 	if c.LogLevel, err = parseLevel(get(EnvLogLevel)); err != nil {
+		return Config{}, err
+	}
+	if c.SignIn, err = loadSignIn(get); err != nil {
 		return Config{}, err
 	}
 	return c, nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plexauth/plexauth/internal/signinguard"
 )
 
 // env returns a getenv over a map that starts from a valid configuration.
@@ -36,6 +38,8 @@ func TestLoadDefaults(t *testing.T) {
 		SecretTTL:        DefaultSecretTTL,
 		SecretGrace:      DefaultSecretGrace,
 		LogLevel:         slog.LevelInfo,
+		SignIn: signinguard.Limits{LoginCooldown: DefaultSignInLoginCooldown, BlockCooldown: DefaultSignInBlockCooldown,
+			CallerRate: DefaultSignInCallerRate, CallerBurst: DefaultSignInCallerBurst},
 	}
 	if c != want {
 		t.Errorf("Load = %+v, want %+v", c, want)
@@ -78,6 +82,32 @@ func TestLoadSecretGrace(t *testing.T) {
 		if err != nil || c.SecretGrace != tt.want {
 			t.Errorf("%s=%q: got (%v, %v), want %v", EnvSecretGrace, tt.raw, c.SecretGrace, err, tt.want)
 		}
+	}
+}
+
+func TestLoadSignIn(t *testing.T) {
+	tests := []struct {
+		name string
+		over map[string]string
+		want signinguard.Limits
+	}{
+		{"values", map[string]string{EnvSignInLoginCooldown: "90s", EnvSignInBlockCooldown: "1h", EnvSignInCallerRate: "12", EnvSignInCallerBurst: "2"},
+			signinguard.Limits{LoginCooldown: 90 * time.Second, BlockCooldown: time.Hour, CallerRate: 12, CallerBurst: 2}},
+		{"zero turns each off", map[string]string{EnvSignInLoginCooldown: "0", EnvSignInBlockCooldown: "0s", EnvSignInCallerRate: "0"},
+			signinguard.Limits{CallerBurst: DefaultSignInCallerBurst}},
+		{"spaces", map[string]string{EnvSignInCallerRate: " 7 "},
+			signinguard.Limits{LoginCooldown: DefaultSignInLoginCooldown, BlockCooldown: DefaultSignInBlockCooldown, CallerRate: 7, CallerBurst: DefaultSignInCallerBurst}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.over), Needs{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SignIn != tt.want {
+				t.Errorf("SignIn = %+v, want %+v", c.SignIn, tt.want)
+			}
+		})
 	}
 }
 
@@ -172,6 +202,14 @@ func TestLoadErrors(t *testing.T) {
 		{"log level", map[string]string{EnvLogLevel: "verbose"}, Needs{}, EnvLogLevel},
 		{"allow http not a bool", map[string]string{EnvAllowHTTP: "yes"}, Needs{}, EnvAllowHTTP},
 		{"allow http checked before the URLs", map[string]string{EnvAllowHTTP: "1", EnvServerURL: "http://192.168.1.10:32400"}, Needs{}, EnvAllowHTTP},
+		{"login cool-down not a duration", map[string]string{EnvSignInLoginCooldown: "60"}, Needs{}, EnvSignInLoginCooldown},
+		{"login cool-down negative", map[string]string{EnvSignInLoginCooldown: "-1m"}, Needs{}, EnvSignInLoginCooldown},
+		{"block cool-down not a duration", map[string]string{EnvSignInBlockCooldown: "15 minutes"}, Needs{}, EnvSignInBlockCooldown},
+		{"caller rate not a number", map[string]string{EnvSignInCallerRate: "5/m"}, Needs{}, EnvSignInCallerRate},
+		{"caller rate negative", map[string]string{EnvSignInCallerRate: "-1"}, Needs{}, EnvSignInCallerRate},
+		{"caller rate huge", map[string]string{EnvSignInCallerRate: "99999999999"}, Needs{}, EnvSignInCallerRate},
+		{"caller burst zero", map[string]string{EnvSignInCallerBurst: "0"}, Needs{}, EnvSignInCallerBurst},
+		{"caller burst fraction", map[string]string{EnvSignInCallerBurst: "2.5"}, Needs{}, EnvSignInCallerBurst},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,7 +10,7 @@ import "github.com/plexauth/plexauth/internal/api"
 // all agree on whether it is malformed.
 func Scopes() []string {
 	// The handlers are built only to read their routes: no client is called.
-	all := []*api.Handler{Transient(nil), Sources(nil), Details(nil), SignIn(nil)}
+	all := []*api.Handler{Transient(nil), Sources(nil), Details(nil), SignIn(nil, nil)}
 	out := make([]string, len(all))
 	for i, h := range all {
 		out[i] = h.Scope()

@@ -20,7 +20,7 @@ func TestScopes(t *testing.T) {
 // Every endpoint refuses a key scoped to the other routes, before Plex.
 func TestScopedKeyRefused(t *testing.T) {
 	p := apitest.NewPlex(t)
-	for _, h := range []*api.Handler{Transient(p.Client), Sources(p.Client), Details(p.Client), SignIn(p.Client)} {
+	for _, h := range []*api.Handler{Transient(p.Client), Sources(p.Client), Details(p.Client), SignIn(p.Client, nil)} {
 		var others []string
 		for _, s := range Scopes() {
 			if s != h.Scope() {

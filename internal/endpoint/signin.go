@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
@@ -22,8 +23,10 @@ type signInResponse struct {
 
 // SignIn serves POST /signin with JSON or form fields login, password,
 // verificationCode and rememberMe. A 403 plex_two_factor_required tells the
-// workflow to ask for the code and call again with verificationCode.
-func SignIn(c SignInClient) *api.Handler {
+// workflow to ask for the code and call again with verificationCode. The
+// guard holds back, as 429 rate_limited without calling plex.tv, the
+// sign-ins that would risk getting the shared address blocked.
+func SignIn(c SignInClient, guard *signinguard.Guard) *api.Handler {
 	return &api.Handler{
 		Route:   "/signin",
 		Methods: []string{http.MethodPost},
@@ -38,7 +41,11 @@ func SignIn(c SignInClient) *api.Handler {
 			if err := p.Err(); err != nil {
 				return nil, err
 			}
+			if h, held := guard.Admit(r.Caller, cr.Login); held {
+				return nil, api.RateLimited(h.Message(), h.Wait)
+			}
 			u, err := c.SignIn(ctx, cr)
+			guard.Record(cr.Login, err)
 			if err != nil {
 				return nil, err
 			}

@@ -56,7 +56,13 @@ type Options struct {
 
 // RunWith is Run with options.
 func RunWith[P any](host plex.Host, newHandler func(P) *api.Handler, o Options) {
-	h, err := SetupWith(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, host, newHandler, o)
+	RunWithConfig(host, withoutConfig(newHandler), o)
+}
+
+// RunWithConfig is RunWith for a handler that also takes settings from the
+// configuration (sign-in builds its guard from them).
+func RunWithConfig[P any](host plex.Host, newHandler func(P, config.Config) *api.Handler, o Options) {
+	h, err := SetupWithConfig(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, host, newHandler, o)
 	if err != nil {
 		logInitFailure(os.Stdout, err)
 		os.Exit(1)
@@ -72,6 +78,11 @@ func Setup[P any](ctx context.Context, env Env, host plex.Host, newHandler func(
 
 // SetupWith is Setup with options; they only change what init starts.
 func SetupWith[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P) *api.Handler, o Options) (*api.Handler, error) {
+	return SetupWithConfig(ctx, env, host, withoutConfig(newHandler), o)
+}
+
+// SetupWithConfig is SetupWith for a handler built from the configuration too.
+func SetupWithConfig[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P, config.Config) *api.Handler, o Options) (*api.Handler, error) {
 	if !o.NoOverlap {
 		// First, as it is the longest local step of a cold start: see loadRoots.
 		go loadRoots()
@@ -102,9 +113,13 @@ func SetupWith[P any](ctx context.Context, env Env, host plex.Host, newHandler f
 		go warm(client, host, logger)
 	}
 
-	h := newHandler(p)
+	h := newHandler(p, cfg)
 	h.Secrets, h.Logger = store, logger
 	return h, nil
+}
+
+func withoutConfig[P any](newHandler func(P) *api.Handler) func(P, config.Config) *api.Handler {
+	return func(p P, _ config.Config) *api.Handler { return newHandler(p) }
 }
 
 // loadRoots loads the system certificate pool. Go loads it on first use,

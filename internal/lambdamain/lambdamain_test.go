@@ -14,7 +14,9 @@ import (
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/config"
+	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
+	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -104,6 +106,7 @@ func TestSetupErrors(t *testing.T) {
 		{name: "no server url", unset: config.EnvServerURL, setting: config.EnvServerURL},
 		{name: "bad plex url", set: map[string]string{config.EnvPlexTVURL: "plex.tv"}, host: 1, setting: config.EnvPlexTVURL},
 		{name: "no region", set: map[string]string{"AWS_REGION": ""}, setting: "AWS_REGION"},
+		{name: "bad sign-in burst", set: map[string]string{config.EnvSignInCallerBurst: "0"}, setting: config.EnvSignInCallerBurst},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +133,35 @@ func TestSetupErrors(t *testing.T) {
 				t.Fatalf("Setup error = %v, want one naming %s", err, tt.setting)
 			}
 		})
+	}
+}
+
+// TestSetupWithConfig wires sign-in as functions/signin does: the guard's
+// limits come from the environment.
+func TestSetupWithConfig(t *testing.T) {
+	sm := secrettest.NewServer(t)
+	secrettest.SetEnv(t, sm.URL)
+	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
+	sim := plextest.NewServer()
+	t.Cleanup(sim.Close)
+	h, err := SetupWithConfig(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
+		config.EnvPlexTVURL:         sim.URL,
+		config.EnvSecretARN:         arn,
+		config.EnvClientIdentifier:  "plexauth-test",
+		config.EnvSignInCallerRate:  "1",
+		config.EnvSignInCallerBurst: "1",
+	})}, PlexTVHost, func(c endpoint.SignInClient, cfg config.Config) *api.Handler {
+		return endpoint.SignIn(c, signinguard.New(cfg.SignIn))
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := apitest.Event{Method: "POST", Path: "/signin"}.Authorized().
+		JSONBody(`{"login":"` + plextest.UserLogin + `","password":"` + plextest.UserPassword + `"}`).JSON()
+	for i, want := range []int{200, 429} {
+		if r := apitest.Invoke(t, t.Context(), h, ev); r.Status != want {
+			t.Errorf("sign-in %d: %d %s, want %d (a burst of 1)", i+1, r.Status, r.Body, want)
+		}
 	}
 }
 
