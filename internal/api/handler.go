@@ -114,7 +114,7 @@ func (h *Handler) authenticate(ctx context.Context, r *Request) error {
 	if !ok {
 		return unauthorized()
 	}
-	r.Caller = caller
+	r.Caller, r.key = caller, key
 	return nil
 }
 

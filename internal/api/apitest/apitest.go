@@ -35,13 +35,25 @@ func Value(plexToken string) secret.Value {
 }
 
 // SecretJSON is Value(adminToken) as it is stored in Secrets Manager.
-func SecretJSON(adminToken string) string {
-	sum := sha256.Sum256([]byte(CallerKey))
+func SecretJSON(adminToken string) string { return secretJSON(adminToken, CallerKey) }
+
+func secretJSON(adminToken, key string) string {
+	sum := sha256.Sum256([]byte(key))
 	b, _ := json.Marshal(map[string]any{
 		"plexToken": adminToken,
 		"callers":   map[string]string{CallerName: "sha256:" + hex.EncodeToString(sum[:])},
 	})
 	return string(b)
+}
+
+// KeyValue is a secret holding plexToken and the test caller with its own
+// key, read as the store reads it; it panics on a token Parse refuses.
+func KeyValue(plexToken, key string) secret.Value {
+	v, err := secret.Parse(secretJSON(plexToken, key))
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // Secrets is an in-memory api.Secrets. Get returns the current value;
