@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,9 @@ func scenarios(f function) []scenario {
 		{name: "no caller key", event: f.ok, status: 401, code: "unauthorized", check: header("WWW-Authenticate", `Bearer realm="plexauth"`)},
 		{name: "wrong caller key", event: f.ok.With("Authorization", "Bearer not-the-key-0001"), status: 401, code: "unauthorized"},
 		{name: "plex 503", event: ok, fault: &plextest.Fault{Status: 503}, status: 502, code: "plex_error"},
+		// Plex's error repeats the request: nothing of it may reach the log.
+		{name: "plex 500 echoes", event: echoing(f), fault: &plextest.Fault{Status: 500, Echo: true}, status: 502, code: "plex_error"},
+		{name: "plex 400 echoes in XML", event: echoing(f), fault: &plextest.Fault{Status: 400, Echo: true, XML: true}, status: 502, code: "plex_error"},
 		// Retry-After above the client's longest wait: no retry, the caller is told.
 		{name: "plex 429", event: ok, fault: &plextest.Fault{Status: 429, RetryAfter: "7"}, status: 429, code: "rate_limited",
 			check: header("Retry-After", "7")},
@@ -182,7 +186,8 @@ func TestFunctions(t *testing.T) {
 				secrets := []string{
 					plextest.AdminToken, rotated, plextest.UserToken, plextest.TwoFactorToken,
 					plextest.UserPassword, plextest.TwoFactorPassword, plextest.TwoFactorCode,
-					ciKey, localKey, bogusToken,
+					ciKey, localKey, bogusToken, hostile,
+					plextest.UserLogin, plextest.UserEmail, plextest.TwoFactorLogin, plextest.TwoFactorEmail,
 				}
 				for name, p := range map[string]*instance{"function": in, "missing secret": missing} {
 					t.Run(name, func(t *testing.T) { p.checkLogs(t, secrets...) })
@@ -190,6 +195,21 @@ func TestFunctions(t *testing.T) {
 			})
 		})
 	}
+}
+
+// hostile is a password, login, code and user token with the characters
+// that encode differently everywhere; echoing sends it where f can.
+const hostile = `all @%+&=#!"\ /ä✓`
+
+func echoing(f function) apitest.Event {
+	e := authorized(f.ok)
+	switch f.name {
+	case "signin":
+		return e.FormBody("login=" + url.QueryEscape(hostile) + "&password=" + url.QueryEscape(hostile) + "&verificationCode=" + url.QueryEscape(hostile))
+	case "details":
+		return e.With("X-Plex-Token", hostile)
+	}
+	return e
 }
 
 func header(name, want string) func(*testing.T, answer) {

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexauth/plexauth/internal/redact"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// log writes the request's one line. It holds names, statuses and kinds only:
-// never a token, password, key, header value or body.
+// log writes the request's one line. It holds names, statuses and kinds, and
+// for a 5xx the cause's text with the request's secrets removed in every
+// encoding: never a token, password, key, login, header value or body.
 func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d time.Duration) {
 	attrs := []slog.Attr{
 		slog.String("requestId", r.ID),
@@ -41,9 +43,10 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 		plexErr = e.cause
 		if status >= 500 {
 			level = slog.LevelError
-			// plex and secret errors are written to be loggable: no tokens.
+			// An error's text may repeat what the caller or Plex sent:
+			// redaction runs here, on the rare line that has one.
 			if e.cause != nil {
-				attrs = append(attrs, slog.String("error", e.cause.Error()))
+				attrs = append(attrs, slog.String("error", redact.Text(e.cause.Error(), r.redactions()...)))
 			}
 		}
 	}

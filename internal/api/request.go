@@ -69,6 +69,26 @@ func (r *Request) Header(name string) string {
 	return ""
 }
 
+// redactions lists what an error text must not show in the log: the caller
+// key, the X-Plex-Token header, the admin token and every field value sent
+// (the login, the password, the code). Flags ("true", "0") are left out:
+// they are no secret and would blot out every digit of the message.
+func (r *Request) redactions() []string {
+	key := r.key
+	if key == "" { // not authenticated: the key sent may still be nearly right
+		key, _ = bearer(r.Header("Authorization"))
+	}
+	out := []string{key, r.Header("X-Plex-Token"), r.secret.PlexToken}
+	for _, v := range r.params.strings() {
+		switch strings.ToLower(v) {
+		case "", "true", "false", "0", "1":
+		default:
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // Params returns the request's fields: the query string of a GET, the JSON
 // or form body otherwise.
 func (r *Request) Params() *Params { return &r.params }
@@ -222,6 +242,21 @@ func (p *Params) Bool(name string) bool {
 	}
 	p.err = InvalidField(name, "must be true, false, 1 or 0")
 	return false
+}
+
+// strings returns the value of every field that is a string.
+func (p *Params) strings() []string {
+	var out []string
+	for _, v := range p.text {
+		out = append(out, v)
+	}
+	for _, raw := range p.json {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Err returns the first problem met while reading fields.

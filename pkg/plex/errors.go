@@ -42,7 +42,7 @@ type Error struct {
 	Kind       error         // one of the Err* kinds above
 	Status     int           // HTTP status Plex answered, 0 if none
 	Code       int           // Plex error code (errors[].code), 0 if none
-	Message    string        // Plex's own message, if any
+	Message    string        // Plex's own message, secrets removed; never kept for a sign-in
 	RetryAfter time.Duration // parsed Retry-After of a 429, 0 if none
 	Err        error         // the underlying cause, if any
 }

@@ -172,22 +172,24 @@ func TestErrorKinds(t *testing.T) {
 			ErrUnauthorized, 1001, "User could not be authenticated", 0},
 		{"401 without body", "user", answer{401, "", "", nil}, ErrUnauthorized, 0, "", 0},
 		{"401 two-factor required", "signin", answer{401, jsonCT, plexTVError(1029, 401, "Please enter the verification code"), nil},
-			ErrTwoFactorRequired, 1029, "Please enter the verification code", 0},
+			ErrTwoFactorRequired, 1029, "", 0},
 		{"401 wrong code", "signin", answer{401, jsonCT, plexTVError(1028, 401, "Invalid verification code"), nil},
-			ErrInvalidVerificationCode, 1028, "Invalid verification code", 0},
+			ErrInvalidVerificationCode, 1028, "", 0},
 		{"401 IP blocked", "signin", answer{401, jsonCT, plexTVError(1031, 401, "Your IP is blocked"), nil},
-			ErrIPBlocked, 1031, "Your IP is blocked", 0},
+			ErrIPBlocked, 1031, "", 0},
 		{"401 XML two-factor", "signin", answer{401, "application/xml", `<errors><error code="1029" message="Enter the code" status="401"/></errors>`, nil},
-			ErrTwoFactorRequired, 1029, "Enter the code", 0},
-		{"401 XML message as text", "signin", answer{401, "text/xml", `<errors><error>Invalid email, username, or password.</error></errors>`, nil},
-			ErrUnauthorized, 0, "Invalid email, username, or password.", 0},
+			ErrTwoFactorRequired, 1029, "", 0},
+		{"401 XML message as text", "user", answer{401, "text/xml", `<errors><error>Invalid token.</error></errors>`, nil},
+			ErrUnauthorized, 0, "Invalid token.", 0},
+		{"sign-in message dropped", "signin", answer{401, "text/xml", `<errors><error>Invalid email, username, or password.</error></errors>`, nil},
+			ErrUnauthorized, 0, "", 0},
 		{"401 old server JSON", "source", answer{401, jsonCT, plexTVError(0, 401, "Unauthorized"), nil}, ErrUnauthorized, 0, "Unauthorized", 0},
 		{"403 from the server", "transient", answer{403, "text/html", "<html><h1>403 Forbidden</h1></html>", nil}, ErrUnauthorized, 0, "", 0},
 		{"403 from the server for a source", "source", answer{403, "text/html", "", nil}, ErrUnauthorized, 0, "", 0},
 		{"403 from plex.tv proves nothing", "user", answer{403, "text/html", "<html>blocked</html>", nil}, ErrUpstream, 0, "", 0},
 		{"422 invalid token", "user", answer{422, jsonCT, plexTVError(0, 422, "Invalid token"), nil}, ErrUnauthorized, 0, "Invalid token", 0},
 		{"429 seconds", "signin", answer{429, jsonCT, plexTVError(0, 429, "Too many requests"), http.Header{"Retry-After": {"120"}}},
-			ErrRateLimited, 0, "Too many requests", 120 * time.Second},
+			ErrRateLimited, 0, "", 120 * time.Second},
 		{"429 without Retry-After", "signin", answer{429, "", "", nil}, ErrRateLimited, 0, "", 0},
 		{"404 unknown source", "source", answer{404, "text/html", "<html>Not Found</html>", nil}, ErrNotFound, 0, "", 0},
 		{"404 from plex.tv", "user", answer{404, "text/html", "<html>Not Found</html>", nil}, ErrNotFound, 0, "", 0},
@@ -196,7 +198,8 @@ func TestErrorKinds(t *testing.T) {
 		{"401 code 1028 to a user call", "user", answer{401, jsonCT, plexTVError(1028, 401, "x"), nil}, ErrUnauthorized, 1028, "x", 0},
 		{"401 code 1031 to a user call", "user", answer{401, jsonCT, plexTVError(1031, 401, "x"), nil}, ErrUnauthorized, 1031, "x", 0},
 		{"401 code 1031 from the server", "transient", answer{401, jsonCT, plexTVError(1031, 401, "x"), nil}, ErrUnauthorized, 1031, "x", 0},
-		{"500 JSON", "signin", answer{500, jsonCT, plexTVError(0, 500, "Internal error"), nil}, ErrUpstream, 0, "Internal error", 0},
+		{"500 JSON", "user", answer{500, jsonCT, plexTVError(0, 500, "Internal error"), nil}, ErrUpstream, 0, "Internal error", 0},
+		{"500 JSON from sign-in", "signin", answer{500, jsonCT, plexTVError(0, 500, "Internal error"), nil}, ErrUpstream, 0, "", 0},
 		{"503 HTML", "signin", answer{503, "text/html", "<html>Service Unavailable</html>", nil}, ErrUpstream, 0, "", 0},
 		{"unexpected 204", "user", answer{204, "", "", nil}, ErrUpstream, 0, "", 0},
 		{"201 from a GET", "user", answer{201, jsonCT, userJSON, nil}, ErrUpstream, 0, "", 0},
@@ -372,7 +375,10 @@ func TestErrorStringsHoldNoSecrets(t *testing.T) {
 					t.Fatal("no error")
 				}
 				msg := err.Error()
-				if name == "echoing Plex" && !strings.Contains(msg, "[redacted]") {
+				switch {
+				case name == "echoing Plex" && op == "signin" && strings.Contains(msg, "bad token"):
+					t.Errorf("error %q: want no message from a sign-in", msg)
+				case name == "echoing Plex" && op != "signin" && !strings.Contains(msg, "[redacted]"):
 					t.Errorf("error %q: want the echoed secrets redacted", msg)
 				}
 				for _, secret := range []string{testToken, testPassword, "123456"} {

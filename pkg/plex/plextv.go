@@ -43,7 +43,7 @@ func (c *Client) SignIn(ctx context.Context, cr Credentials) (*User, error) {
 	}
 	return exchange(ctx, c, &call{
 		op: op, method: http.MethodPost, url: c.signIn, form: form.Encode(),
-		signIn: true, secrets: []string{cr.Password, cr.VerificationCode},
+		signIn: true, // no secrets: a sign-in keeps none of Plex's message
 	}, decodeSignIn)
 }
 

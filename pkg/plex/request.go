@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/plexauth/plexauth/internal/redact"
 )
 
 // call is one operation's request, sent once or more by Client.do.
@@ -22,7 +24,7 @@ type call struct {
 	token   string   // X-Plex-Token; empty for sign-in and Warm
 	form    string   // form-encoded body (sign-in)
 	server  bool     // a Plex Media Server answers: there 403 means a bad token
-	signIn  bool     // 201 is success; never retried once plex.tv may have seen it
+	signIn  bool     // 201 is success; never retried once plex.tv may have seen it; its message is dropped
 	secrets []string // never to appear in an error, even if Plex echoes them
 }
 
@@ -167,7 +169,9 @@ func (c *Client) statusError(r *call, resp *http.Response, f format, body []byte
 	if body != nil {
 		e.Code, msg = decodeError(f, body)
 	}
-	e.Message = cleanMessage(msg, r.secrets)
+	if !r.signIn { // a sign-in's message may repeat the login or password in forms no one foresaw
+		e.Message = cleanMessage(msg, r.secrets)
+	}
 	switch s := resp.StatusCode; {
 	case s == http.StatusBadRequest:
 		e.Kind = ErrBadRequest
@@ -198,16 +202,16 @@ func (c *Client) statusError(r *call, resp *http.Response, f format, body []byte
 
 const maxMessage = 200 // bytes of Plex's message kept in an Error
 
-// cleanMessage makes Plex's message safe to print: secrets removed, one line
-// of valid UTF-8, bounded. Every rune that does not print as itself (control
-// characters, Unicode line and paragraph separators, bidi overrides) becomes
-// a space.
+// cleanMessage makes Plex's message safe to print: secrets removed in every
+// encoding (before anything else, so that no cut leaves half of one), one
+// line of valid UTF-8, bounded. Every rune that does not print as itself
+// (control characters, Unicode line and paragraph separators, bidi
+// overrides) becomes a space.
 func cleanMessage(msg string, secrets []string) string {
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
+	if msg == "" {
+		return ""
 	}
+	msg = redact.Text(msg, secrets...)
 	msg = strings.Map(func(r rune) rune {
 		if !unicode.IsPrint(r) || r == utf8.RuneError {
 			return ' '

@@ -82,6 +82,12 @@ func SecretJSONWith(adminToken string, callers ...Caller) string {
 	return string(b)
 }
 
+// KeyValue is a secret holding plexToken and the test caller with its own
+// key.
+func KeyValue(plexToken, key string) secret.Value {
+	return ValueWith(plexToken, Caller{Name: CallerName, Key: key})
+}
+
 // Secrets is an in-memory api.Secrets. Get returns the current value;
 // Refresh moves to the next one, as if the secret had been rotated.
 type Secrets struct {

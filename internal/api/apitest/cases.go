@@ -2,9 +2,9 @@ package apitest
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -75,15 +75,44 @@ func Run(t *testing.T, newHandler func() *api.Handler, cases []Case) {
 	}
 }
 
-// hidden lists what must not be logged: the caller key and Authorization
-// header, every admin token, the simulator's user credentials and the body.
+// hidden lists what must not be logged, in any encoding: the caller key and
+// Authorization header, every admin token, the simulator's user credentials
+// and logins, the body and each of its longer field values.
 func hidden(tc Case, s *Secrets) []string {
 	out := []string{CallerKey, AdminToken, tc.Event.Headers["authorization"], tc.Event.Headers["x-plex-token"],
-		plextest.UserToken, plextest.UserPassword, plextest.TwoFactorToken, plextest.TwoFactorPassword}
+		plextest.UserToken, plextest.UserPassword, plextest.TwoFactorToken, plextest.TwoFactorPassword,
+		plextest.UserLogin, plextest.UserEmail, plextest.TwoFactorLogin, plextest.TwoFactorEmail}
+	if key, ok := strings.CutPrefix(tc.Event.Headers["authorization"], "Bearer "); ok {
+		out = append(out, key)
+	}
 	out = append(out, tc.Hidden...)
 	out = append(out, s.Tokens()...)
 	if len(tc.Event.Body) >= 8 { // shorter bodies ("{}") could match by chance
-		out = append(out, tc.Event.Body, base64.StdEncoding.EncodeToString([]byte(tc.Event.Body)))
+		out = append(out, tc.Event.Body)
+	}
+	for _, v := range fieldValues(tc.Event.Body) {
+		if len(v) >= 6 { // not flags or tiny values that could match by chance
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// fieldValues returns the string values of a JSON object or form body.
+func fieldValues(body string) []string {
+	var out []string
+	var obj map[string]any
+	if json.Unmarshal([]byte(body), &obj) == nil {
+		for _, v := range obj {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	form, _ := url.ParseQuery(body)
+	for _, vs := range form {
+		out = append(out, vs...)
 	}
 	return out
 }

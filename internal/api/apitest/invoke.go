@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/redact/redacttest"
 )
 
 // Response is a handler's answer with its error envelope decoded.
@@ -117,13 +118,13 @@ func (b *LogBuffer) Lines(t testing.TB) []map[string]any {
 
 // CheckLog asserts that the buffer holds exactly one request line for a
 // response with the given status, carrying the fields every line has, and
-// that none of the secrets appears anywhere in it.
+// that none of the secrets appears anywhere in it, in any encoding.
 func (b *LogBuffer) CheckLog(t testing.TB, status int, secrets ...string) map[string]any {
 	t.Helper()
 	text := b.String()
 	for _, s := range secrets {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("log holds a secret value %q:\n%s", s, text)
+		if form, ok := redacttest.Leak(text, s); ok {
+			t.Errorf("log holds a secret value %q as %q:\n%s", s, form, text)
 		}
 	}
 	lines := b.Lines(t)

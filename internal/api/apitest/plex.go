@@ -1,6 +1,7 @@
 package apitest
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -98,6 +99,32 @@ func (p *Plex) FaultCases(ev Event, route plextest.Route) []Case {
 		{Name: "plex body truncated", Event: ev, Setup: fault(plextest.Fault{Truncate: true}), Status: 502, Code: "plex_error", Check: reached},
 		{Name: "plex body oversized", Event: ev, Setup: fault(plextest.Fault{Oversize: 1 << 20}), Status: 502, Code: "plex_error", Check: reached},
 	}
+}
+
+// EchoCases are the rows for Plex errors whose message repeats the request
+// (plextest.Fault.Echo): 5xx and 4xx, JSON and XML. The log checks of Run
+// then look for every encoding of what ev carries and of hidden.
+func (p *Plex) EchoCases(ev Event, route plextest.Route, secrets *Secrets, hidden ...string) []Case {
+	var out []Case
+	for _, st := range []struct {
+		plex, status int
+		code         string
+	}{{500, 502, "plex_error"}, {503, 502, "plex_error"}, {400, 502, "plex_error"}, {429, 429, "rate_limited"}} {
+		for _, xml := range []bool{false, true} {
+			f := plextest.Fault{Status: st.plex, Echo: true, XML: xml}
+			out = append(out, Case{
+				Name: fmt.Sprintf("plex %d echoes, xml %v", st.plex, xml), Event: ev, Secrets: secrets, Hidden: hidden,
+				Setup: func(*testing.T) { p.SetFault(route, f) }, Status: st.status, Code: st.code,
+				Log: map[string]any{"plexStatus": float64(st.plex)},
+				Check: func(t *testing.T, _ Response) {
+					if p.Count(route) == 0 {
+						t.Errorf("Plex route %s was not called", route)
+					}
+				},
+			})
+		}
+	}
+	return out
 }
 
 // RotatedToken is the admin token after a rotation in RotationCases.

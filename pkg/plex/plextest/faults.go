@@ -2,8 +2,13 @@ package plextest
 
 import (
 	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"maps"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,8 +17,10 @@ import (
 // Fault makes a route misbehave. Latency delays the answer (alone, the normal
 // answer follows); the other fields replace the answer, and the first one set
 // in the order Reset, Truncate, NonJSON, Oversize, Status wins. A Status
-// answer carries plex.tv's errors envelope (JSON or XML, per Accept), with
-// Code, or by default code 1001 for a 401 and no code otherwise.
+// answer carries plex.tv's errors envelope (JSON or XML, per Accept, or XML
+// whatever the Accept with XML), with Code, or by default code 1001 for a
+// 401 and no code otherwise; with Echo its message repeats the request, as
+// a careless upstream's might.
 //
 // When Reset drops a reused keep-alive connection, Go's http.Transport itself
 // retries an idempotent request (GET, HEAD) once on a new connection; that
@@ -27,6 +34,8 @@ type Fault struct {
 	Truncate   bool          // 200, Content-Length larger than the body sent, then close
 	NonJSON    bool          // 200, Content-Type application/json, body not JSON
 	Oversize   int64         // 200 JSON whose body is this many bytes
+	Echo       bool          // with Status: the message repeats the request (see Echoed)
+	XML        bool          // with Status: the body is XML even when JSON was asked for
 	Times      int           // apply to the next Times requests only; 0 = until cleared
 }
 
@@ -97,7 +106,11 @@ func (s *Simulator) applyFault(w http.ResponseWriter, r *http.Request, f Fault) 
 		if code == 0 && f.Status == http.StatusUnauthorized {
 			code = codeUnauthorized
 		}
-		plexFail(w, r, f.Status, code)
+		msg := http.StatusText(f.Status)
+		if f.Echo {
+			msg = Echoed(r)
+		}
+		failWith(w, r, f.Status, code, msg, f.XML)
 	default:
 		return false
 	}
@@ -132,4 +145,30 @@ func padded(n int64) []byte {
 		return []byte("{}" + strings.Repeat(" ", int(max(n-2, 0))))
 	}
 	return []byte(head + strings.Repeat("x", int(n)-len(head+tail)) + tail)
+}
+
+// Echoed is the message of an Echo fault: the X-Plex-Token header, the
+// query, the form and each form value, every one raw, query- and
+// path-escaped, with lower-case escapes, JSON-escaped and base64-encoded
+// (standard, and URL without padding). Secrets come first: Plex's message
+// is cut short by the client.
+func Echoed(r *http.Request) string {
+	parts := []string{r.Header.Get("X-Plex-Token")}
+	for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
+		parts = append(parts, r.PostForm[k]...)
+	}
+	parts = append(parts, r.URL.RawQuery, r.PostForm.Encode())
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		js, _ := json.Marshal(p)
+		for _, form := range []string{p, url.QueryEscape(p), url.PathEscape(p), strings.ToLower(url.QueryEscape(p)), string(js),
+			base64.StdEncoding.EncodeToString([]byte(p)), base64.RawURLEncoding.EncodeToString([]byte(p))} {
+			b.WriteString(form)
+			b.WriteString(" | ")
+		}
+	}
+	return b.String()
 }

@@ -2,11 +2,15 @@ package plextest_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,4 +192,58 @@ func TestResetFaultHandler(t *testing.T) {
 		}
 	}()
 	sim.ServeHTTP(httptest.NewRecorder(), userCall.request(t, "http://sim"))
+}
+
+// TestEchoFault: an Echo fault's message repeats the token, the query and the
+// form, raw and encoded, in the negotiated format or in XML when asked.
+func TestEchoFault(t *testing.T) {
+	const pass = `p@ss wörd+&"`
+	signIn := call{method: "POST", path: "/api/v2/users/signin?x=1", form: signinForm(plextest.UserLogin, pass, "")}
+	tests := []struct {
+		name  string
+		route plextest.Route
+		fault plextest.Fault
+		call  call
+		ct    string // Content-Type the answer must have
+		want  []string
+	}{
+		{"json 500 sign-in", plextest.RouteSignIn, plextest.Fault{Status: 500, Echo: true}, signIn, "application/json; charset=utf-8",
+			[]string{pass, url.QueryEscape(pass), url.PathEscape(pass), strings.ToLower(url.QueryEscape(pass)),
+				base64.StdEncoding.EncodeToString([]byte(pass)), base64.RawURLEncoding.EncodeToString([]byte(pass)), "x=1"}},
+		{"xml 400 token", plextest.RouteUser, plextest.Fault{Status: 400, Echo: true, XML: true}, userCall, "application/xml",
+			[]string{plextest.UserToken, base64.StdEncoding.EncodeToString([]byte(plextest.UserToken))}},
+		{"xml by Accept", plextest.RouteUser, plextest.Fault{Status: 503, Echo: true}, call{method: "GET", path: "/api/v2/user", token: "t@k", accept: "application/xml"},
+			"application/xml", []string{"t@k", "t%40k"}},
+		{"xml without echo", plextest.RouteUser, plextest.Fault{Status: 502, XML: true}, userCall, "application/xml", []string{"Bad Gateway"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := plextest.NewServer()
+			defer srv.Close()
+			srv.SetFault(tt.route, tt.fault)
+			status, h, body, err := fetch(srv, tt.call.request(t, srv.URL))
+			if err != nil || status != tt.fault.Status || h.Get("Content-Type") != tt.ct {
+				t.Fatalf("got %d %q, err %v", status, h.Get("Content-Type"), err)
+			}
+			var msg string
+			if strings.HasPrefix(tt.ct, "application/json") {
+				msg, _ = field(t, body, "errors.0.message").(string)
+			} else {
+				var x struct {
+					Error struct {
+						Message string `xml:"message,attr"`
+					} `xml:"error"`
+				}
+				if err := xml.Unmarshal(body, &x); err != nil {
+					t.Fatalf("body %s: %v", body, err)
+				}
+				msg = x.Error.Message
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q lacks %q", msg, w)
+				}
+			}
+		})
+	}
 }

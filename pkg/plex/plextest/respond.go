@@ -50,6 +50,10 @@ func answer(w http.ResponseWriter, r *http.Request, status int, v, x any) {
 		write(w, status, ct, b)
 		return
 	}
+	writeXML(w, status, x)
+}
+
+func writeXML(w http.ResponseWriter, status int, x any) {
 	b, err := xml.Marshal(x)
 	if err != nil {
 		panic(err)
@@ -87,7 +91,16 @@ func plexFail(w http.ResponseWriter, r *http.Request, status, code int) {
 	if !ok {
 		msg = http.StatusText(status)
 	}
+	failWith(w, r, status, code, msg, false)
+}
+
+// failWith is plexFail with a message of its own; onlyXML ignores Accept.
+func failWith(w http.ResponseWriter, r *http.Request, status, code int, msg string, onlyXML bool) {
 	e := []plexError{{Code: code, Message: msg, Status: status}}
+	if onlyXML {
+		writeXML(w, status, errorsXML{Errors: e})
+		return
+	}
 	answer(w, r, status, errorsJSON{e}, errorsXML{Errors: e})
 }
 
