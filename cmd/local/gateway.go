@@ -26,7 +26,7 @@ type gateway struct {
 func newGateway(handlers []*api.Handler, timeout time.Duration, logger *slog.Logger) *gateway {
 	g := &gateway{routes: map[string]*api.Handler{}, timeout: timeout, logger: logger}
 	for _, h := range handlers {
-		g.routes[h.Route] = h
+		g.routes[h.Route().Path] = h
 	}
 	return g
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/lambdamain"
-	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -50,11 +49,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	handlers := []*api.Handler{
-		endpoint.Transient(client), endpoint.Sources(client), endpoint.Details(client), endpoint.SignIn(client, signinguard.New(cfg.SignIn)),
-	}
-	for _, h := range handlers {
-		h.Secrets, h.Logger = secrets, logger
+	deps := endpoint.Deps{Shared: api.Shared{Secrets: secrets, Logger: logger}, Plex: client, Config: cfg}
+	handlers := make([]*api.Handler, len(endpoint.All))
+	for i, r := range endpoint.All {
+		handlers[i] = r.Handler(deps)
 	}
 
 	ln, err := net.Listen("tcp", o.addr)

@@ -42,6 +42,11 @@ func TestPrintedCurlLines(t *testing.T) {
 		},
 		"/signin": func(b map[string]any) bool { return b["authToken"] == plextest.UserToken },
 	}
+	for _, r := range endpoint.All { // the gateway serves every declared route
+		if shape[r.Path] == nil {
+			t.Errorf("declared route %s has no curl line checked here", r.Path)
+		}
+	}
 	if len(s.curls) != len(shape) {
 		t.Fatalf("printed %d curl lines, want %d:\n%s", len(s.curls), len(shape), strings.Join(s.curls, "\n"))
 	}
@@ -150,7 +155,7 @@ func checkAnswer(t *testing.T, status int, header http.Header, body map[string]a
 // function runs, which a client cannot provoke over a well-behaved
 // connection: a body over API Gateway's limit and one that cannot be read.
 func TestGatewayOwnAnswers(t *testing.T) {
-	h := endpoint.SignIn(nil, nil) // never reached
+	h := endpoint.SignIn.Handler(endpoint.Deps{}) // never reached
 	g := newGateway([]*api.Handler{h}, time.Second, slog.New(slog.DiscardHandler))
 	tests := []struct {
 		name    string

@@ -12,13 +12,11 @@ import (
 
 	"github.com/plexauth/plexauth/devtools/coldstart"
 	"github.com/plexauth/plexauth/devtools/runtimeapi"
-	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/lambdamain"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
-	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
@@ -146,35 +144,30 @@ func BenchmarkBurst(b *testing.B) {
 	}
 }
 
-// warmCase is the bare client call each handler makes on its warm path.
+// warmCase is an endpoint and the bare client call it makes on its warm path.
 type warmCase struct {
-	name    string
-	host    plex.Host
-	handler func(c *plex.Client) *api.Handler
-	bare    func(ctx context.Context, c *plex.Client) error
+	name  string
+	route endpoint.Route
+	bare  func(ctx context.Context, c *plex.Client) error
 }
 
 var warmCases = []warmCase{
-	{"transient", plex.ServerHost, func(c *plex.Client) *api.Handler { return endpoint.Transient(c) },
+	{"transient", endpoint.Transient,
 		func(ctx context.Context, c *plex.Client) error {
 			_, err := c.TransientToken(ctx, plextest.AdminToken)
 			return err
 		}},
-	{"sources", plex.ServerHost, func(c *plex.Client) *api.Handler { return endpoint.Sources(c) },
+	{"sources", endpoint.Sources,
 		func(ctx context.Context, c *plex.Client) error {
 			_, err := c.Source(ctx, plextest.AdminToken, plex.SourceQuery{Source: "server://" + plextest.ServerID})
 			return err
 		}},
-	{"details", plex.PlexTVHost, func(c *plex.Client) *api.Handler { return endpoint.Details(c) },
+	{"details", endpoint.Details,
 		func(ctx context.Context, c *plex.Client) error {
 			_, err := c.User(ctx, plextest.AdminToken)
 			return err
 		}},
-	// The guard checks every sign-in, but with no caller rate: the loop signs in
-	// far faster than any caller may.
-	{"signin", plex.PlexTVHost, func(c *plex.Client) *api.Handler {
-		return endpoint.SignIn(c, signinguard.New(signinguard.Limits{LoginCooldown: time.Minute, BlockCooldown: time.Hour}))
-	},
+	{"signin", endpoint.SignIn,
 		func(ctx context.Context, c *plex.Client) error {
 			_, err := c.SignIn(ctx, plex.Credentials{Login: plextest.UserLogin, Password: plextest.UserPassword})
 			return err
@@ -196,9 +189,12 @@ func BenchmarkWarmPath(b *testing.B) {
 			secrettest.SetEnv(b, sm.URL)
 			arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 			getenv := map[string]string{config.EnvServerURL: sim.URL, config.EnvPlexTVURL: sim.URL,
-				config.EnvSecretARN: arn, config.EnvClientIdentifier: "plexauth-bench", "LOG_LEVEL": "warn"}
+				config.EnvSecretARN: arn, config.EnvClientIdentifier: "plexauth-bench", "LOG_LEVEL": "warn",
+				// The guard checks every sign-in, but with no caller rate: the
+				// loop signs in far faster than any caller may.
+				config.EnvSignInCallerRate: "0"}
 			h, err := lambdamain.Setup(b.Context(), lambdamain.Env{Getenv: func(k string) string { return getenv[k] },
-				Log: &apitest.LogBuffer{}}, wc.host, wc.handler)
+				Log: &apitest.LogBuffer{}}, wc.route)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,4 +6,4 @@ import (
 	"github.com/plexauth/plexauth/internal/lambdamain"
 )
 
-func main() { lambdamain.Run(lambdamain.ServerHost, endpoint.Transient) }
+func main() { lambdamain.Start(endpoint.Transient) }

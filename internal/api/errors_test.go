@@ -182,7 +182,7 @@ func TestMargin(t *testing.T) {
 				parent, cancel = context.WithDeadline(parent, deadline)
 				defer cancel()
 			}
-			ctx, cancel := (&Handler{Margin: tt.margin}).withMargin(parent)
+			ctx, cancel := NewHandler(Route{}, nil, Shared{Margin: tt.margin}).withMargin(parent)
 			defer cancel()
 			got, ok := ctx.Deadline()
 			if ok != !tt.want.IsZero() || !got.Equal(tt.want) {

@@ -24,17 +24,13 @@ func FuzzHandle(f *testing.F) {
 	f.Add("GET", "bearer "+apitest.CallerKey, "", "", false, "source=provider://x&refresh=0")
 	f.Add("POST", "Bearer "+apitest.CallerKey, "application/json; charset=utf-8", "eyJzb3VyY2UiOjF9", true, "")
 	f.Add("PUT", "Basic abc", "text/plain", "\x00\xff", true, "%zz")
-	h := &api.Handler{
-		Route:   "/fuzz",
-		Methods: []string{http.MethodGet, http.MethodPost},
-		Secrets: apitest.NewSecrets(),
-		Logger:  slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Op: func(ctx context.Context, r *api.Request) (any, error) {
+	h := api.NewHandler(api.Route{Path: "/fuzz", Methods: []string{http.MethodGet, http.MethodPost}},
+		func(ctx context.Context, r *api.Request) (any, error) {
 			p := r.Params()
 			out := map[string]any{"source": p.Required("source"), "refresh": p.Bool("refresh"), "code": p.String("verificationCode")}
 			return out, p.Err()
 		},
-	}
+		api.Shared{Secrets: apitest.NewSecrets(), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	f.Fuzz(func(t *testing.T, method, auth, contentType, body string, encoded bool, query string) {
 		ev := events.APIGatewayV2HTTPRequest{
 			Version:         "2.0",

@@ -31,21 +31,37 @@ type Secrets interface {
 // sent as JSON with status 200, or an error that Handle maps to a status.
 type Op func(ctx context.Context, r *Request) (any, error)
 
-// Handler serves one route. Route, Methods and Op describe it; Secrets and
-// Logger are the shared dependencies the wiring fills in.
-type Handler struct {
-	Route   string   // path, for the log line and the scope: "/transient-token"
+// Route is what a handler answers: a path and the methods it takes.
+type Route struct {
+	Path    string   // "/transient-token": the log line's route, and the scope
 	Methods []string // allowed methods, upper case
-	Op      Op
+}
 
+// Scope is the route's name in a caller's "routes" in the secret: the path
+// without its leading slash ("transient-token").
+func (r Route) Scope() string { return strings.TrimPrefix(r.Path, "/") }
+
+// Shared is what every handler takes besides its Op, the same for all routes.
+type Shared struct {
 	Secrets Secrets
 	Logger  *slog.Logger  // nil: slog.Default()
 	Margin  time.Duration // 0: DefaultMargin; negative: none
 }
 
-// Scope is the route's name in a caller's "routes" in the secret: the path
-// without its leading slash ("transient-token").
-func (h *Handler) Scope() string { return strings.TrimPrefix(h.Route, "/") }
+// Handler serves one route with its Op; NewHandler builds it complete.
+type Handler struct {
+	route  Route
+	op     Op
+	shared Shared
+}
+
+// NewHandler is the handler of route, doing op with the shared dependencies s.
+func NewHandler(route Route, op Op, s Shared) *Handler {
+	return &Handler{route: route, op: op, shared: s}
+}
+
+// Route is the route h answers.
+func (h *Handler) Route() Route { return h.route }
 
 // Handle answers one API Gateway HTTP API (payload 2.0) event. Its error is
 // always nil: every problem becomes a JSON error response.
@@ -55,8 +71,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		Method:  strings.ToUpper(ev.RequestContext.HTTP.Method),
 		ID:      requestID(ctx, &ev),
 		event:   &ev,
-		scope:   h.Scope(),
-		secrets: h.Secrets,
+		scope:   h.route.Scope(),
+		secrets: h.shared.Secrets,
 	}
 	ctx, cancel := h.withMargin(ctx)
 	defer cancel()
@@ -82,8 +98,8 @@ func (h *Handler) serve(ctx context.Context, r *Request) (resp events.APIGateway
 			err = internalError(errPanic)
 		}
 	}()
-	if !slices.Contains(h.Methods, r.Method) {
-		return resp, methodNotAllowed(h.Methods)
+	if !slices.Contains(h.route.Methods, r.Method) {
+		return resp, methodNotAllowed(h.route.Methods)
 	}
 	if err := h.authenticate(ctx, r); err != nil {
 		return resp, err
@@ -91,7 +107,7 @@ func (h *Handler) serve(ctx context.Context, r *Request) (resp events.APIGateway
 	if err := r.readParams(); err != nil {
 		return resp, err
 	}
-	v, err := h.Op(ctx, r)
+	v, err := h.op(ctx, r)
 	if err != nil {
 		return resp, err
 	}
@@ -108,10 +124,10 @@ func (h *Handler) authenticate(ctx context.Context, r *Request) error {
 	if !ok {
 		return unauthorized() // no secret fetch for a request that cannot pass
 	}
-	if h.Secrets == nil {
+	if h.shared.Secrets == nil {
 		return secret.ErrUnavailable
 	}
-	v, hit, err := h.Secrets.Get(ctx)
+	v, hit, err := h.shared.Secrets.Get(ctx)
 	if err != nil {
 		return err
 	}
@@ -131,7 +147,7 @@ func bearer(header string) (string, bool) {
 
 func (h *Handler) withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
 	deadline, ok := ctx.Deadline()
-	margin := h.Margin
+	margin := h.shared.Margin
 	if margin == 0 {
 		margin = DefaultMargin
 	}

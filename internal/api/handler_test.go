@@ -28,10 +28,16 @@ func echo(ctx context.Context, r *api.Request) (any, error) {
 	return out, p.Err()
 }
 
-func route(op api.Op, methods ...string) func() *api.Handler {
-	return func() *api.Handler {
-		return &api.Handler{Route: "/test", Methods: methods, Op: op}
+func route(op api.Op, methods ...string) func(api.Shared) *api.Handler {
+	return func(s api.Shared) *api.Handler {
+		return api.NewHandler(api.Route{Path: "/test", Methods: methods}, op, s)
 	}
+}
+
+// quiet are shared dependencies for a handler invoked directly.
+func quiet(secrets api.Secrets) api.Shared {
+	logger, _ := apitest.NewLogger()
+	return api.Shared{Secrets: secrets, Logger: logger}
 }
 
 var post = apitest.Event{Method: "POST", Path: "/test"}
@@ -99,7 +105,9 @@ func TestScopes(t *testing.T) {
 	})
 	// The string form allows every route.
 	for _, scope := range endpoint.Scopes() {
-		h := func() *api.Handler { return &api.Handler{Route: "/" + scope, Methods: []string{"POST"}, Op: echo} }
+		h := func(s api.Shared) *api.Handler {
+			return api.NewHandler(api.Route{Path: "/" + scope, Methods: []string{"POST"}}, echo, s)
+		}
 		apitest.Run(t, h, []apitest.Case{{
 			Name: "string form on " + scope, Event: apitest.Event{Method: "POST", Path: "/" + scope}.Authorized(), Status: 200,
 		}, {
@@ -111,7 +119,7 @@ func TestScopes(t *testing.T) {
 
 func TestScope(t *testing.T) {
 	for route, want := range map[string]string{"/transient-token": "transient-token", "/test": "test", "signin": "signin"} {
-		if got := (&api.Handler{Route: route}).Scope(); got != want {
+		if got := (api.Route{Path: route}).Scope(); got != want {
 			t.Errorf("Scope of %q = %q, want %q", route, got, want)
 		}
 	}
@@ -217,9 +225,7 @@ func TestParams(t *testing.T) {
 // TestRawEvent covers what the event builder always normalises: header names
 // in any case and a query string without queryStringParameters.
 func TestRawEvent(t *testing.T) {
-	h := route(echo, "GET")()
-	h.Secrets = apitest.NewSecrets()
-	h.Logger, _ = apitest.NewLogger()
+	h := route(echo, "GET")(quiet(apitest.NewSecrets()))
 	ev := events.APIGatewayV2HTTPRequest{
 		RawPath:        "/test",
 		RawQueryString: "source=server%3A%2F%2Fx",
@@ -235,7 +241,7 @@ func TestRawEvent(t *testing.T) {
 	}
 	// A body API Gateway flagged as base64 that is not.
 	ev.RequestContext.HTTP.Method = "POST"
-	h.Methods = []string{"POST"}
+	h = route(echo, "POST")(quiet(apitest.NewSecrets()))
 	ev.Headers["content-type"] = "application/json"
 	ev.Body, ev.IsBase64Encoded = "{not base64}", true
 	resp, err = h.Handle(t.Context(), ev)
@@ -316,9 +322,7 @@ func (refreshFails) Refresh(context.Context, secret.Value) (secret.Value, error)
 
 func TestAsAdminRefreshFails(t *testing.T) {
 	f := &rotating{}
-	h := route(func(ctx context.Context, r *api.Request) (any, error) { return api.AsAdmin(ctx, r, f.call) }, "POST")()
-	h.Secrets = refreshFails{apitest.NewSecrets(apitest.Value("old-token"))}
-	h.Logger, _ = apitest.NewLogger()
+	h := route(func(ctx context.Context, r *api.Request) (any, error) { return api.AsAdmin(ctx, r, f.call) }, "POST")(quiet(refreshFails{apitest.NewSecrets(apitest.Value("old-token"))}))
 	r := apitest.Invoke(t, t.Context(), h, post.Authorized().JSON())
 	if r.Status != 503 || r.Error.Code != "secret_unavailable" || f.calls.Load() != 1 {
 		t.Errorf("got %d %s after %d calls; want 503 secret_unavailable after 1", r.Status, r.Error.Code, f.calls.Load())
@@ -386,7 +390,7 @@ func TestDeadline(t *testing.T) {
 	h := route(op, "POST")
 	const timeout, margin = 400 * time.Millisecond, 300 * time.Millisecond
 	start := time.Now()
-	apitest.Run(t, func() *api.Handler { x := h(); x.Margin = margin; return x }, []apitest.Case{{
+	apitest.Run(t, func(s api.Shared) *api.Handler { s.Margin = margin; return h(s) }, []apitest.Case{{
 		Name: "slow plex", Event: post.Authorized(), Timeout: timeout, Status: 504, Code: "plex_timeout",
 	}})
 	mu.Lock()
@@ -403,10 +407,8 @@ func TestLogLine(t *testing.T) {
 	op := func(ctx context.Context, r *api.Request) (any, error) {
 		return nil, &plex.Error{Op: "user", Kind: plex.ErrUpstream, Status: 503, Code: 7}
 	}
-	h := route(op, "POST")()
-	h.Secrets = apitest.NewSecrets()
 	logger, logs := apitest.NewLogger()
-	h.Logger = logger
+	h := route(op, "POST")(api.Shared{Secrets: apitest.NewSecrets(), Logger: logger})
 	ev := post.Authorized().WithBody("application/json", `{"password":"hunter2-password"}`).With("X-Plex-Token", "user-token-0001")
 	apitest.Invoke(t, apitest.LambdaContext(t.Context(), "lambda-1"), h, ev.JSON())
 	line := logs.CheckLog(t, 502, apitest.CallerKey, apitest.AdminToken, "hunter2-password", "user-token-0001")

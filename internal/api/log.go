@@ -17,7 +17,7 @@ import (
 func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d time.Duration) {
 	attrs := []slog.Attr{
 		slog.String("requestId", r.ID),
-		slog.String("route", h.Route),
+		slog.String("route", h.route.Path),
 		slog.String("method", r.Method),
 		slog.String("caller", r.Caller),
 		slog.Int("status", status),
@@ -71,8 +71,8 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 }
 
 func (h *Handler) logger() *slog.Logger {
-	if h.Logger != nil {
-		return h.Logger
+	if h.shared.Logger != nil {
+		return h.shared.Logger
 	}
 	return slog.Default()
 }

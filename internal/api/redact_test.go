@@ -21,7 +21,7 @@ import (
 // encoding, reaches the log line's error attribute without any of it. The
 // rows cover both error paths: a Plex error (502) and any other (500).
 func TestLogRedactsCause(t *testing.T) {
-	echoing := func(kind error, secret string) func() *api.Handler {
+	echoing := func(kind error, secret string) func(api.Shared) *api.Handler {
 		text := strings.Join(redacttest.Encodings(secret), " | ")
 		return route(func(ctx context.Context, r *api.Request) (any, error) {
 			r.Params().String("password")
@@ -56,13 +56,12 @@ func TestLogRedactsCause(t *testing.T) {
 				status int
 			}{{plex.ErrUpstream, 502}, {nil, 500}} {
 				t.Run(row.name+"/"+s, func(t *testing.T) {
-					h := echoing(c.kind, s)()
-					h.Secrets = apitest.NewSecrets()
+					store := apitest.NewSecrets()
 					if row.store != nil {
-						h.Secrets = row.store
+						store = row.store
 					}
 					logger, logs := apitest.NewLogger()
-					h.Logger = logger
+					h := echoing(c.kind, s)(api.Shared{Secrets: store, Logger: logger})
 					r := apitest.Invoke(t, t.Context(), h, row.event.JSON())
 					line := logs.CheckLog(t, c.status, s)
 					if msg, _ := line["error"].(string); r.Status != c.status || !strings.Contains(msg, redact.Mark) {

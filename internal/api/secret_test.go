@@ -54,10 +54,8 @@ func TestSecretMalformedFailsClosed(t *testing.T) {
 			arn := sm.Put("plexauth", first)
 			clock := &settableClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 			logger, _ := apitest.NewLogger()
-			h := route(echo, "POST")()
-			h.Logger = logger
-			h.Secrets = secret.NewStore(sm.Client(t), arn, secret.Options{
-				TTL: ttl, Grace: 15 * time.Minute, Backoff: backoff, Now: clock.Now, Logger: logger})
+			h := route(echo, "POST")(api.Shared{Logger: logger, Secrets: secret.NewStore(sm.Client(t), arn, secret.Options{
+				TTL: ttl, Grace: 15 * time.Minute, Backoff: backoff, Now: clock.Now, Logger: logger})})
 			invoke := func(step string, want int) {
 				t.Helper()
 				r := apitest.Invoke(t, t.Context(), h, post.Authorized().JSON())
@@ -116,14 +114,12 @@ func TestSecretFetchBudget(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ran := false
+				logger, _ := apitest.NewLogger()
 				h := route(func(ctx context.Context, r *api.Request) (any, error) {
 					ran = true
 					<-ctx.Done() // Plex would take longer than what is left
 					return nil, ctx.Err()
-				}, "POST")()
-				logger, _ := apitest.NewLogger()
-				h.Logger = logger
-				h.Secrets = secret.NewStore(slowAPI{tt.delay}, "plexauth", secret.Options{Logger: logger})
+				}, "POST")(api.Shared{Logger: logger, Secrets: secret.NewStore(slowAPI{tt.delay}, "plexauth", secret.Options{Logger: logger})})
 
 				ctx, cancel := context.WithTimeout(t.Context(), invocation)
 				defer cancel()

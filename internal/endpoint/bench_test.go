@@ -16,6 +16,7 @@ import (
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
+	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex"
@@ -29,43 +30,43 @@ import (
 
 // benchEndpoint is one endpoint with a prepared event and its bare Plex call.
 type benchEndpoint struct {
-	name    string
-	handler func(*plex.Client) *api.Handler
-	event   apitest.Event // without Authorization
-	bare    func(ctx context.Context, c *plex.Client) error
+	name  string
+	route Route
+	event apitest.Event // without Authorization
+	bare  func(ctx context.Context, c *plex.Client) error
 }
 
 var benchEndpoints = []benchEndpoint{
 	{
-		name:    "transient",
-		handler: func(c *plex.Client) *api.Handler { return Transient(c) },
-		event:   apitest.Event{Method: "POST", Path: "/transient-token"},
+		name:  "transient",
+		route: Transient,
+		event: apitest.Event{Method: "POST", Path: "/transient-token"},
 		bare: func(ctx context.Context, c *plex.Client) error {
 			_, err := c.TransientToken(ctx, plextest.AdminToken)
 			return err
 		},
 	},
 	{
-		name:    "sources",
-		handler: func(c *plex.Client) *api.Handler { return Sources(c) },
-		event:   apitest.Event{Method: "GET", Path: "/sources", Query: "source=server%3A%2F%2F" + plextest.ServerID},
+		name:  "sources",
+		route: Sources,
+		event: apitest.Event{Method: "GET", Path: "/sources", Query: "source=server%3A%2F%2F" + plextest.ServerID},
 		bare: func(ctx context.Context, c *plex.Client) error {
 			_, err := c.Source(ctx, plextest.AdminToken, plex.SourceQuery{Source: plextest.ServerSource})
 			return err
 		},
 	},
 	{
-		name:    "details",
-		handler: func(c *plex.Client) *api.Handler { return Details(c) },
-		event:   apitest.Event{Method: "GET", Path: "/token-details"},
+		name:  "details",
+		route: Details,
+		event: apitest.Event{Method: "GET", Path: "/token-details"},
 		bare: func(ctx context.Context, c *plex.Client) error {
 			_, err := c.User(ctx, plextest.AdminToken)
 			return err
 		},
 	},
 	{
-		name:    "signin",
-		handler: func(c *plex.Client) *api.Handler { return SignIn(c, benchGuard()) },
+		name:  "signin",
+		route: SignIn,
 		event: apitest.Event{Method: "POST", Path: "/signin"}.
 			JSONBody(`{"login":"` + plextest.UserLogin + `","password":"` + plextest.UserPassword + `"}`),
 		bare: func(ctx context.Context, c *plex.Client) error {
@@ -75,10 +76,12 @@ var benchEndpoints = []benchEndpoint{
 	},
 }
 
-// benchGuard checks every sign-in, but with no caller rate: the loop signs
-// in far faster than any caller may.
-func benchGuard() *signinguard.Guard {
-	return signinguard.New(signinguard.Limits{LoginCooldown: time.Minute, BlockCooldown: time.Hour})
+// benchDeps are the dependencies of the benchmarked handlers. The guard checks
+// every sign-in, but with no caller rate: the loop signs in far faster than
+// any caller may.
+func benchDeps(c Plex, store api.Secrets, logger *slog.Logger) Deps {
+	return Deps{Shared: api.Shared{Secrets: store, Logger: logger}, Plex: c,
+		Config: config.Config{SignIn: signinguard.Limits{LoginCooldown: time.Minute, BlockCooldown: time.Hour}}}
 }
 
 // resetEvery bounds the simulator's request log, which grows with every
@@ -165,8 +168,7 @@ func BenchmarkHandler(b *testing.B) {
 		for _, l := range benchLoggers {
 			b.Run(e.name+"/"+l.name, func(b *testing.B) {
 				p := apitest.NewPlex(b)
-				h := e.handler(p.Client)
-				h.Secrets, h.Logger = store, l.logger
+				h := e.route.Handler(benchDeps(p.Client, store, l.logger))
 				runHandler(b, h, ev, p.Reset)
 			})
 		}
@@ -206,8 +208,7 @@ func BenchmarkHandlerOnly(b *testing.B) {
 		ev := e.decoded(b)
 		for _, l := range benchLoggers {
 			b.Run(e.name+"/"+l.name, func(b *testing.B) {
-				h := newReplayHandler(e.name, r)
-				h.Secrets, h.Logger = store, l.logger
+				h := e.route.Handler(benchDeps(r, store, l.logger))
 				runHandler(b, h, ev, nil)
 			})
 		}
@@ -249,18 +250,4 @@ func record(b *testing.B) *replay {
 		b.Fatal(err)
 	}
 	return r
-}
-
-func newReplayHandler(name string, r *replay) *api.Handler {
-	switch name {
-	case "transient":
-		return Transient(r)
-	case "sources":
-		return Sources(r)
-	case "details":
-		return Details(r)
-	case "signin":
-		return SignIn(r, benchGuard())
-	}
-	panic("no endpoint " + name)
 }

@@ -10,13 +10,6 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// UserGetter is the Plex call this endpoint makes (*plex.Client).
-type UserGetter interface {
-	User(ctx context.Context, token string) (*plex.User, error)
-}
-
-var _ UserGetter = (*plex.Client)(nil)
-
 type detailsResponse struct {
 	Valid bool       `json:"valid"`
 	User  *plex.User `json:"user,omitempty"`
@@ -24,20 +17,21 @@ type detailsResponse struct {
 
 // Details serves GET and POST /token-details: the account behind the
 // caller's X-Plex-Token, or behind the admin token when none is sent.
-func Details(c UserGetter) *api.Handler {
-	return &api.Handler{
-		Route:   "/token-details",
-		Methods: []string{http.MethodGet, http.MethodPost},
-		Op: func(ctx context.Context, r *api.Request) (any, error) {
+var Details = Route{
+	Route: api.Route{Path: "/token-details", Methods: []string{http.MethodGet, http.MethodPost}},
+	Name:  "details",
+	Host:  plex.PlexTVHost,
+	op: func(d Deps) api.Op {
+		return func(ctx context.Context, r *api.Request) (any, error) {
 			var u *plex.User
 			var err error
 			if tok := strings.TrimSpace(r.Header("X-Plex-Token")); tok != "" {
-				u, err = c.User(ctx, tok)
+				u, err = d.Plex.User(ctx, tok)
 				if errors.Is(err, plex.ErrInvalidInput) { // e.g. control characters
 					return nil, api.InvalidField("X-Plex-Token", "is not a valid token")
 				}
 			} else {
-				u, err = api.AsAdmin(ctx, r, c.User)
+				u, err = api.AsAdmin(ctx, r, d.Plex.User)
 			}
 			// Only plex.tv's 401/422 says the token is bad; a 5xx or a
 			// timeout proves nothing about it and stays an error.
@@ -49,6 +43,6 @@ func Details(c UserGetter) *api.Handler {
 				return nil, err
 			}
 			return detailsResponse{Valid: true, User: u}, nil
-		},
-	}
+		}
+	},
 }

@@ -80,5 +80,5 @@ func TestDetails(t *testing.T) {
 	cases = append(cases, p.FaultCases(ev.With("X-Plex-Token", plextest.UserToken), plextest.RouteUser)...)
 	// A stale admin token, still rejected after one refresh, is reported as not valid.
 	cases = append(cases, p.RotationCases(ev, plextest.RouteUser, 200, "")...)
-	apitest.Run(t, p.Handler(func() *api.Handler { return Details(p.Client) }), cases)
+	apitest.Run(t, p.Handler(build(Details, Deps{Plex: p.Client})), cases)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/redact/redacttest"
-	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -32,18 +31,18 @@ func TestEchoedSecrets(t *testing.T) {
 		form := "login=" + url.QueryEscape(s) + "&password=" + url.QueryEscape(s) + "&verificationCode=" + url.QueryEscape(s)
 		routes := []struct {
 			name    string
-			handler func() *api.Handler
+			handler func(api.Shared) *api.Handler
 			event   apitest.Event
 			route   plextest.Route
 		}{
-			{"transient", func() *api.Handler { return Transient(p.Client) }, apitest.Event{Method: "POST", Path: "/transient-token"}, plextest.RouteTransient},
-			{"sources", func() *api.Handler { return Sources(p.Client) },
+			{"transient", build(Transient, Deps{Plex: p.Client}), apitest.Event{Method: "POST", Path: "/transient-token"}, plextest.RouteTransient},
+			{"sources", build(Sources, Deps{Plex: p.Client}),
 				apitest.Event{Method: "GET", Path: "/sources", Query: "source=" + url.QueryEscape(plextest.ServerSource)}, plextest.RouteResources},
-			{"details admin", func() *api.Handler { return Details(p.Client) }, apitest.Event{Method: "GET", Path: "/token-details"}, plextest.RouteUser},
-			{"details header", func() *api.Handler { return Details(p.Client) },
+			{"details admin", build(Details, Deps{Plex: p.Client}), apitest.Event{Method: "GET", Path: "/token-details"}, plextest.RouteUser},
+			{"details header", build(Details, Deps{Plex: p.Client}),
 				apitest.Event{Method: "GET", Path: "/token-details"}.With("X-Plex-Token", s), plextest.RouteUser},
-			{"signin json", func() *api.Handler { return SignIn(p.Client, signinguard.New(signinguard.Limits{})) }, apitest.Event{Method: "POST", Path: "/signin"}.JSONBody(body), plextest.RouteSignIn},
-			{"signin form", func() *api.Handler { return SignIn(p.Client, signinguard.New(signinguard.Limits{})) }, apitest.Event{Method: "POST", Path: "/signin"}.FormBody(form), plextest.RouteSignIn},
+			{"signin json", build(SignIn, Deps{Plex: p.Client}), apitest.Event{Method: "POST", Path: "/signin"}.JSONBody(body), plextest.RouteSignIn},
+			{"signin form", build(SignIn, Deps{Plex: p.Client}), apitest.Event{Method: "POST", Path: "/signin"}.FormBody(form), plextest.RouteSignIn},
 		}
 		for _, r := range routes {
 			t.Run(r.name+"/"+s, func(t *testing.T) {

@@ -20,16 +20,16 @@ func TestScopes(t *testing.T) {
 // Every endpoint refuses a key scoped to the other routes, before Plex.
 func TestScopedKeyRefused(t *testing.T) {
 	p := apitest.NewPlex(t)
-	for _, h := range []*api.Handler{Transient(p.Client), Sources(p.Client), Details(p.Client), SignIn(p.Client, nil)} {
+	for _, r := range All {
 		var others []string
 		for _, s := range Scopes() {
-			if s != h.Scope() {
+			if s != r.Scope() {
 				others = append(others, s)
 			}
 		}
-		ev := apitest.Event{Method: h.Methods[0], Path: h.Route}.Authorized()
-		apitest.Run(t, p.Handler(func() *api.Handler { return h }), []apitest.Case{{
-			Name:    h.Scope() + " with a key for the others",
+		ev := apitest.Event{Method: r.Methods[0], Path: r.Path}.Authorized()
+		apitest.Run(t, p.Handler(build(r, Deps{Plex: p.Client})), []apitest.Case{{
+			Name:    r.Scope() + " with a key for the others",
 			Event:   ev,
 			Secrets: apitest.NewSecrets(apitest.ValueWith(apitest.AdminToken, apitest.Tester.On(others...))),
 			Status:  403, Code: "forbidden",
@@ -39,5 +39,14 @@ func TestScopedKeyRefused(t *testing.T) {
 				}
 			},
 		}})
+	}
+}
+
+// build is a newHandler for apitest.Run: r's handler on d, with the case's
+// shared dependencies.
+func build(r Route, d Deps) func(api.Shared) *api.Handler {
+	return func(s api.Shared) *api.Handler {
+		d.Shared = s
+		return r.Handler(d)
 	}
 }

@@ -9,13 +9,6 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// SignInClient is the Plex call this endpoint makes (*plex.Client).
-type SignInClient interface {
-	SignIn(ctx context.Context, cr plex.Credentials) (*plex.User, error)
-}
-
-var _ SignInClient = (*plex.Client)(nil)
-
 type signInResponse struct {
 	AuthToken string     `json:"authToken"`
 	User      *plex.User `json:"user"`
@@ -26,11 +19,13 @@ type signInResponse struct {
 // workflow to ask for the code and call again with verificationCode. The
 // guard holds back, as 429 rate_limited without calling plex.tv, the
 // sign-ins that would risk getting the shared address blocked.
-func SignIn(c SignInClient, guard *signinguard.Guard) *api.Handler {
-	return &api.Handler{
-		Route:   "/signin",
-		Methods: []string{http.MethodPost},
-		Op: func(ctx context.Context, r *api.Request) (any, error) {
+var SignIn = Route{
+	Route: api.Route{Path: "/signin", Methods: []string{http.MethodPost}},
+	Name:  "signin",
+	Host:  plex.PlexTVHost,
+	op: func(d Deps) api.Op {
+		guard := signinguard.New(d.Config.SignIn) // one per process: its counters outlive requests
+		return func(ctx context.Context, r *api.Request) (any, error) {
 			p := r.Params()
 			cr := plex.Credentials{
 				Login:            p.Required("login"),
@@ -44,12 +39,12 @@ func SignIn(c SignInClient, guard *signinguard.Guard) *api.Handler {
 			if h, held := guard.Admit(r.Caller, cr.Login); held {
 				return nil, api.RateLimited(h.Message(), h.Wait)
 			}
-			u, err := c.SignIn(ctx, cr)
+			u, err := d.Plex.SignIn(ctx, cr)
 			guard.Record(cr.Login, err)
 			if err != nil {
 				return nil, err
 			}
 			return signInResponse{AuthToken: u.AuthToken, User: u}, nil
-		},
-	}
+		}
+	},
 }

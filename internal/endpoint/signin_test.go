@@ -9,6 +9,7 @@ import (
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
+	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/signinguard"
 	"github.com/plexauth/plexauth/pkg/plex"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
@@ -73,7 +74,7 @@ func TestSignIn(t *testing.T) {
 	cases = append(cases, apitest.AuthCases(ev.JSONBody(alice), "GET")...)
 	cases = append(cases, apitest.BodyCases(post)...)
 	cases = append(cases, p.FaultCases(ev.JSONBody(alice), plextest.RouteSignIn)...)
-	apitest.Run(t, p.Handler(func() *api.Handler { return SignIn(p.Client, signinguard.New(testLimits)) }), cases)
+	apitest.Run(t, p.Handler(build(SignIn, Deps{Plex: p.Client, Config: config.Config{SignIn: testLimits}})), cases)
 }
 
 // testLimits are the guard's limits in the tests, the defaults' size.
@@ -169,9 +170,9 @@ func TestSignInGuard(t *testing.T) {
 				tt.setup(t)
 			}
 			before := p.Count(plextest.RouteSignIn)
-			h := SignIn(p.Client, signinguard.New(tt.limits))
 			logger, logs := apitest.NewLogger()
-			h.Secrets, h.Logger = apitest.NewSecrets(apitest.TwoCallers(apitest.AdminToken)), logger
+			h := SignIn.Handler(Deps{Shared: api.Shared{Secrets: apitest.NewSecrets(apitest.TwoCallers(apitest.AdminToken)), Logger: logger},
+				Plex: p.Client, Config: config.Config{SignIn: tt.limits}})
 			for _, s := range tt.steps {
 				time.Sleep(s.wait)
 				r := apitest.Invoke(t, apitest.LambdaContext(t.Context(), "req-"+s.name), h, s.ev.JSON())

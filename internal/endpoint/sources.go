@@ -8,24 +8,18 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// SourceGetter is the Plex call this endpoint makes (*plex.Client).
-type SourceGetter interface {
-	Source(ctx context.Context, token string, q plex.SourceQuery) (*plex.Device, error)
-}
-
-var _ SourceGetter = (*plex.Client)(nil)
-
 type sourcesResponse struct {
 	Device *plex.Device `json:"device"`
 }
 
 // Sources serves GET /sources?source=…&refresh=… and POST /sources with
 // {"source","refresh"}: a source's connection details, read with the admin token.
-func Sources(c SourceGetter) *api.Handler {
-	return &api.Handler{
-		Route:   "/sources",
-		Methods: []string{http.MethodGet, http.MethodPost},
-		Op: func(ctx context.Context, r *api.Request) (any, error) {
+var Sources = Route{
+	Route: api.Route{Path: "/sources", Methods: []string{http.MethodGet, http.MethodPost}},
+	Name:  "sources",
+	Host:  plex.ServerHost,
+	op: func(d Deps) api.Op {
+		return func(ctx context.Context, r *api.Request) (any, error) {
 			p := r.Params()
 			q := plex.SourceQuery{Source: p.Required("source"), Refresh: p.Bool("refresh")}
 			if err := p.Err(); err != nil {
@@ -35,7 +29,7 @@ func Sources(c SourceGetter) *api.Handler {
 				return nil, api.InvalidField("source", "must be server://<client-identifier> or provider://<provider-identifier>")
 			}
 			d, err := api.AsAdmin(ctx, r, func(ctx context.Context, tok string) (*plex.Device, error) {
-				return c.Source(ctx, tok, q)
+				return d.Plex.Source(ctx, tok, q)
 			})
 			if err != nil {
 				return nil, err
@@ -44,6 +38,6 @@ func Sources(c SourceGetter) *api.Handler {
 				d.Connections = []plex.Connection{} // a stable shape: [] rather than null
 			}
 			return sourcesResponse{Device: d}, nil
-		},
-	}
+		}
+	},
 }

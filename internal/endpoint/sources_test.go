@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
@@ -86,5 +85,5 @@ func TestSources(t *testing.T) {
 	cases = append(cases, apitest.BodyCases(post)...)
 	cases = append(cases, p.FaultCases(ok, plextest.RouteResources)...)
 	cases = append(cases, p.RotationCases(ok, plextest.RouteResources, 403, "plex_unauthorized")...)
-	apitest.Run(t, p.Handler(func() *api.Handler { return Sources(p.Client) }), cases)
+	apitest.Run(t, p.Handler(build(Sources, Deps{Plex: p.Client})), cases)
 }

@@ -36,7 +36,7 @@ func TestTransient(t *testing.T) {
 	cases = append(cases, apitest.BodyCases(post)...)
 	cases = append(cases, p.FaultCases(ev, plextest.RouteTransient)...)
 	cases = append(cases, p.RotationCases(ev, plextest.RouteTransient, 403, "plex_unauthorized")...)
-	apitest.Run(t, p.Handler(func() *api.Handler { return Transient(p.Client) }), cases)
+	apitest.Run(t, p.Handler(build(Transient, Deps{Plex: p.Client})), cases)
 }
 
 // TestServerURLMissing: a client built without a server URL is the
@@ -54,11 +54,11 @@ func TestServerURLMissing(t *testing.T) {
 	}
 	log := map[string]any{"setting": "PLEX_SERVER_URL", "level": "ERROR", "plexKind": "not configured"}
 	for name, tc := range map[string]struct {
-		handler func() *api.Handler
+		handler func(api.Shared) *api.Handler
 		event   apitest.Event
 	}{
-		"transient": {func() *api.Handler { return Transient(c) }, apitest.Event{Method: "POST", Path: "/transient-token"}},
-		"sources": {func() *api.Handler { return Sources(c) },
+		"transient": {build(Transient, Deps{Plex: c}), apitest.Event{Method: "POST", Path: "/transient-token"}},
+		"sources": {build(Sources, Deps{Plex: c}),
 			apitest.Event{Method: "GET", Path: "/sources", Query: "source=" + plextest.ServerSource}},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/config"
+	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
@@ -125,7 +126,7 @@ func TestSetupSecretsManagerHangs(t *testing.T) {
 		config.EnvPlexTVURL:        sim.URL,
 		config.EnvSecretARN:        arn,
 		config.EnvClientIdentifier: "plexauth-test",
-	})}, ServerHost, newHandler)
+	})}, endpoint.Transient)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,14 @@
-// Package lambdamain is the shared main of the four Lambda functions. It reads
+// Package lambdamain is the shared main of the Lambda functions. It reads
 // the configuration, builds the Plex client, the AWS SDK configuration, the
 // Secrets Manager client and the secret store once per cold start, starts
 // warming them in the background and hands the route's handler to the
-// Lambda runtime. A function's main.go is one call to Run.
+// Lambda runtime. A function's main.go is one call to Start with its route.
 package lambdamain
 
 import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -19,14 +18,8 @@ import (
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
+	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/pkg/plex"
-)
-
-// The host a function's Plex call goes to, warmed at init. ServerHost also
-// makes PLEX_SERVER_URL required.
-const (
-	ServerHost = plex.ServerHost
-	PlexTVHost = plex.PlexTVHost
 )
 
 // warmTimeout bounds the background warm-up; it never delays init.
@@ -38,31 +31,23 @@ type Env struct {
 	Log    io.Writer           // os.Stdout
 }
 
-// Run sets the function up and starts the Lambda runtime loop; it never
-// returns. P is the handler's small Plex interface, which *plex.Client
-// implements. A setup problem is logged as one JSON line naming the setting
-// and ends the process with status 1, so Lambda reports a failed init.
-func Run[P any](host plex.Host, newHandler func(P) *api.Handler) {
-	RunWith(host, newHandler, Options{})
+// Option changes how Start wires a function. None is production.
+type Option func(*options)
+
+type options struct {
+	noOverlap bool
 }
 
-// Options change how Setup wires a function. The zero value is production.
-type Options struct {
-	// NoOverlap skips the init-time secret prefetch and Plex warm-up, so the
-	// first request fetches the secret, then connects, then calls: the naive
-	// cold path the benchmarks compare against. Only benchmark mains set it.
-	NoOverlap bool
-}
+// NoOverlap skips the init-time secret prefetch and Plex warm-up, so the
+// first request fetches the secret, then connects, then calls: the naive
+// cold path the benchmarks compare against. Only benchmark mains set it.
+func NoOverlap() Option { return func(o *options) { o.noOverlap = true } }
 
-// RunWith is Run with options.
-func RunWith[P any](host plex.Host, newHandler func(P) *api.Handler, o Options) {
-	RunWithConfig(host, withoutConfig(newHandler), o)
-}
-
-// RunWithConfig is RunWith for a handler that also takes settings from the
-// configuration (sign-in builds its guard from them).
-func RunWithConfig[P any](host plex.Host, newHandler func(P, config.Config) *api.Handler, o Options) {
-	h, err := SetupWithConfig(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, host, newHandler, o)
+// Start sets the function of route up and starts the Lambda runtime loop;
+// it never returns. A setup problem is logged as one JSON line naming the
+// setting and ends the process with status 1, so Lambda reports a failed init.
+func Start(route endpoint.Route, opts ...Option) {
+	h, err := Setup(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, route, opts...)
 	if err != nil {
 		logInitFailure(os.Stdout, err)
 		os.Exit(1)
@@ -70,24 +55,18 @@ func RunWithConfig[P any](host plex.Host, newHandler func(P, config.Config) *api
 	lambda.Start(h.Handle)
 }
 
-// Setup builds the handler with its dependencies and starts the background
-// warm-up of the secret and of the connection to host.
-func Setup[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P) *api.Handler) (*api.Handler, error) {
-	return SetupWith(ctx, env, host, newHandler, Options{})
-}
-
-// SetupWith is Setup with options; they only change what init starts.
-func SetupWith[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P) *api.Handler, o Options) (*api.Handler, error) {
-	return SetupWithConfig(ctx, env, host, withoutConfig(newHandler), o)
-}
-
-// SetupWithConfig is SetupWith for a handler built from the configuration too.
-func SetupWithConfig[P any](ctx context.Context, env Env, host plex.Host, newHandler func(P, config.Config) *api.Handler, o Options) (*api.Handler, error) {
-	if !o.NoOverlap {
+// Setup builds route's handler with its dependencies and, unless NoOverlap,
+// starts the background warm-up of the secret and of the route's Plex host.
+func Setup(ctx context.Context, env Env, route endpoint.Route, opts ...Option) (*api.Handler, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !o.noOverlap {
 		// First, as it is the longest local step of a cold start: see loadRoots.
 		go loadRoots()
 	}
-	cfg, err := config.Load(env.Getenv, config.Needs{ServerURL: host == plex.ServerHost})
+	cfg, err := config.Load(env.Getenv, config.Needs{ServerURL: route.Host == plex.ServerHost})
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +76,6 @@ func SetupWithConfig[P any](ctx context.Context, env Env, host plex.Host, newHan
 	if err != nil {
 		return nil, err
 	}
-	p, ok := any(client).(P)
-	if !ok {
-		return nil, fmt.Errorf("the handler's Plex interface %T is not implemented by *plex.Client", (*P)(nil))
-	}
 	store, err := NewStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -108,18 +83,11 @@ func SetupWithConfig[P any](ctx context.Context, env Env, host plex.Host, newHan
 
 	// Cold-start overlap: fetch the secret and open the Plex connection
 	// while the runtime starts, instead of on the first request.
-	if !o.NoOverlap {
+	if !o.noOverlap {
 		store.Prefetch() // never blocks
-		go warm(client, host, logger)
+		go warm(client, route.Host, logger)
 	}
-
-	h := newHandler(p, cfg)
-	h.Secrets, h.Logger = store, logger
-	return h, nil
-}
-
-func withoutConfig[P any](newHandler func(P) *api.Handler) func(P, config.Config) *api.Handler {
-	return func(p P, _ config.Config) *api.Handler { return newHandler(p) }
+	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: store, Logger: logger}, Plex: client, Config: cfg}), nil
 }
 
 // loadRoots loads the system certificate pool. Go loads it on first use,

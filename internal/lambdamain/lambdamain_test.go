@@ -1,37 +1,22 @@
 package lambdamain
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
-	"github.com/plexauth/plexauth/internal/signinguard"
+	"github.com/plexauth/plexauth/pkg/plex"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
-
-type tokener interface {
-	TransientToken(ctx context.Context, token string) (string, error)
-}
-
-// newHandler is a transient-token route, as functions/transient builds it.
-func newHandler(c tokener) *api.Handler {
-	return &api.Handler{Route: "/transient-token", Methods: []string{http.MethodPost},
-		Op: func(ctx context.Context, r *api.Request) (any, error) {
-			tok, err := api.AsAdmin(ctx, r, c.TransientToken)
-			return map[string]string{"token": tok}, err
-		}}
-}
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -51,7 +36,7 @@ func TestSetup(t *testing.T) {
 		config.EnvPlexTVURL:        sim.URL,
 		config.EnvSecretARN:        arn,
 		config.EnvClientIdentifier: "plexauth-test",
-	})}, ServerHost, newHandler)
+	})}, endpoint.Transient)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,13 +83,13 @@ func TestSetupErrors(t *testing.T) {
 		name    string
 		unset   string
 		set     map[string]string
-		host    int // 0 server, 1 plex.tv
+		plexTV  bool // a plex.tv route, else a server one
 		setting string
 	}{
 		{name: "no secret", unset: config.EnvSecretARN, setting: config.EnvSecretARN},
 		{name: "no client identifier", unset: config.EnvClientIdentifier, setting: config.EnvClientIdentifier},
 		{name: "no server url", unset: config.EnvServerURL, setting: config.EnvServerURL},
-		{name: "bad plex url", set: map[string]string{config.EnvPlexTVURL: "plex.tv"}, host: 1, setting: config.EnvPlexTVURL},
+		{name: "bad plex url", set: map[string]string{config.EnvPlexTVURL: "plex.tv"}, plexTV: true, setting: config.EnvPlexTVURL},
 		{name: "no region", set: map[string]string{"AWS_REGION": ""}, setting: "AWS_REGION"},
 		{name: "bad sign-in burst", set: map[string]string{config.EnvSignInCallerBurst: "0"}, setting: config.EnvSignInCallerBurst},
 	}
@@ -123,11 +108,11 @@ func TestSetupErrors(t *testing.T) {
 					m[k] = v
 				}
 			}
-			host := ServerHost
-			if tt.host == 1 {
-				host = PlexTVHost
+			route := endpoint.Transient
+			if tt.plexTV {
+				route = endpoint.Details
 			}
-			_, err := Setup(t.Context(), Env{Getenv: env(m), Log: &apitest.LogBuffer{}}, host, newHandler)
+			_, err := Setup(t.Context(), Env{Getenv: env(m), Log: &apitest.LogBuffer{}}, route)
 			var ce *config.Error
 			if !errors.As(err, &ce) || ce.Setting != tt.setting {
 				t.Fatalf("Setup error = %v, want one naming %s", err, tt.setting)
@@ -136,23 +121,21 @@ func TestSetupErrors(t *testing.T) {
 	}
 }
 
-// TestSetupWithConfig wires sign-in as functions/signin does: the guard's
+// TestSetupSignIn wires sign-in as functions/signin does: the guard's
 // limits come from the environment.
-func TestSetupWithConfig(t *testing.T) {
+func TestSetupSignIn(t *testing.T) {
 	sm := secrettest.NewServer(t)
 	secrettest.SetEnv(t, sm.URL)
 	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 	sim := plextest.NewServer()
 	t.Cleanup(sim.Close)
-	h, err := SetupWithConfig(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
+	h, err := Setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
 		config.EnvPlexTVURL:         sim.URL,
 		config.EnvSecretARN:         arn,
 		config.EnvClientIdentifier:  "plexauth-test",
 		config.EnvSignInCallerRate:  "1",
 		config.EnvSignInCallerBurst: "1",
-	})}, PlexTVHost, func(c endpoint.SignInClient, cfg config.Config) *api.Handler {
-		return endpoint.SignIn(c, signinguard.New(cfg.SignIn))
-	}, Options{})
+	})}, endpoint.SignIn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,32 +148,57 @@ func TestSetupWithConfig(t *testing.T) {
 	}
 }
 
-func TestSetupPlexTVOnly(t *testing.T) {
-	closed := secrettest.ClosedEndpoint(t) // nothing listens: warm-up and prefetch fail quietly
-	secrettest.SetEnv(t, closed)
-	type notClient interface {
-		Warm(context.Context, int) error
+// TestSetupHosts builds every route with only the Plex URL its declared
+// host needs: a plex.tv route without PLEX_SERVER_URL, a server route with
+// plex.tv unreachable. A route declared with the wrong host fails either at
+// init or with 500 misconfigured.
+func TestSetupHosts(t *testing.T) {
+	sm := secrettest.NewServer(t)
+	secrettest.SetEnv(t, sm.URL)
+	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
+	sim := plextest.NewServer()
+	t.Cleanup(sim.Close)
+	closed := secrettest.ClosedEndpoint(t) // nothing listens there
+	signIn := `{"login":"` + plextest.UserLogin + `","password":"` + plextest.UserPassword + `"}`
+	events := map[string]apitest.Event{ // a request each route answers with 200
+		"transient": {Method: "POST", Path: "/transient-token"},
+		"sources":   {Method: "GET", Path: "/sources", Query: "source=" + url.QueryEscape(plextest.ServerSource)},
+		"details":   {Method: "GET", Path: "/token-details"},
+		"signin":    apitest.Event{Method: "POST", Path: "/signin"}.JSONBody(signIn),
 	}
-	getenv := env(map[string]string{
-		config.EnvSecretARN: "plexauth", config.EnvClientIdentifier: "plexauth-test", config.EnvPlexTVURL: closed,
-	})
-	h, err := Setup(t.Context(), Env{Getenv: getenv, Log: &apitest.LogBuffer{}}, PlexTVHost, newHandler)
-	if err != nil || h.Secrets == nil || h.Logger == nil {
-		t.Fatalf("Setup = %v, %v; want a wired handler without a server URL", h, err)
-	}
-	// An interface *plex.Client does not implement is refused, not a panic.
-	_, err = Setup(t.Context(), Env{Getenv: getenv, Log: &apitest.LogBuffer{}}, PlexTVHost,
-		func(notClient) *api.Handler { return &api.Handler{} })
-	if err == nil {
-		t.Error("Setup accepted a handler whose Plex interface the client does not implement")
+	for _, r := range endpoint.All {
+		t.Run(r.Name, func(t *testing.T) {
+			vars := map[string]string{config.EnvSecretARN: arn, config.EnvClientIdentifier: "plexauth-test", config.EnvPlexTVURL: closed}
+			if r.Host == plex.ServerHost {
+				vars[config.EnvServerURL] = sim.URL
+			} else {
+				vars[config.EnvPlexTVURL] = sim.URL
+			}
+			logs := &apitest.LogBuffer{}
+			h, err := Setup(t.Context(), Env{Getenv: env(vars), Log: logs}, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, ok := events[r.Name]
+			if !ok {
+				t.Fatalf("no event for route %s", r.Name)
+			}
+			if resp := apitest.Invoke(t, t.Context(), h, ev.Authorized().JSON()); resp.Status != 200 {
+				t.Fatalf("got %d %s", resp.Status, resp.Body)
+			}
+			// The request's line went to env.Log: the handler has its logger.
+			if !strings.Contains(logs.String(), `"route":"`+r.Path+`"`) {
+				t.Errorf("no request line in the function's log: %s", logs)
+			}
+		})
 	}
 }
 
-// TestRunInitFailure runs Run in a child process: a bad setting must end it
+// TestRunInitFailure runs Start in a child process: a bad setting must end it
 // with status 1 and one JSON log line naming the setting.
 func TestRunInitFailure(t *testing.T) {
 	if os.Getenv("LAMBDAMAIN_TEST_RUN") == "1" {
-		Run(ServerHost, newHandler)
+		Start(endpoint.Transient)
 		return
 	}
 	tests := []struct {
@@ -233,15 +241,16 @@ func TestRunInitFailure(t *testing.T) {
 
 // TestColdPathOverlap: by default init starts the secret fetch itself and
 // does not wait for it (Secrets Manager is held while Setup returns); with
-// NoOverlap, the naive path, nothing is fetched or warmed before the first
-// request.
+// NoOverlap, the naive path, Secrets Manager sees no call and Plex no warm-up
+// before the first request.
 func TestColdPathOverlap(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		o    Options
+		name      string
+		opts      []Option
+		noOverlap bool
 	}{
 		{name: "overlap"},
-		{name: "no overlap", o: Options{NoOverlap: true}},
+		{name: "no overlap", opts: []Option{NoOverlap()}, noOverlap: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sm := secrettest.NewServer(t)
@@ -252,20 +261,32 @@ func TestColdPathOverlap(t *testing.T) {
 			arrivals, release := sm.Hold()
 			defer release()
 
-			h, err := SetupWith(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
+			h, err := Setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
 				config.EnvServerURL:        sim.URL,
 				config.EnvSecretARN:        arn,
 				config.EnvClientIdentifier: "plexauth-test",
-			})}, ServerHost, newHandler, tt.o)
+			})}, endpoint.Transient, tt.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !tt.o.NoOverlap {
+			if !tt.noOverlap {
 				// Setup has returned with the fetch held: init did not wait.
 				select {
 				case <-arrivals:
 				case <-time.After(10 * time.Second): // a failure bound, not a speed target
 					t.Fatal("init started no secret fetch")
+				}
+			} else {
+				// Nothing may reach Secrets Manager before the first request.
+				// How long to watch is a bound for noticing a stray prefetch
+				// (one arrives within milliseconds), not a speed target.
+				select {
+				case <-arrivals:
+					t.Fatal("the naive path fetched the secret at init")
+				case <-time.After(300 * time.Millisecond):
+				}
+				if n := sm.Calls(); n != 0 {
+					t.Fatalf("Secrets Manager calls = %d before the first request, want 0", n)
 				}
 			}
 			release()
@@ -276,7 +297,7 @@ func TestColdPathOverlap(t *testing.T) {
 			if n := sm.Calls(); n != 1 {
 				t.Errorf("Secrets Manager calls = %d, want 1", n)
 			}
-			if tt.o.NoOverlap {
+			if tt.noOverlap {
 				for _, r := range sim.Requests() {
 					if r.Path == "/" {
 						t.Errorf("the naive path warmed the Plex connection at init")

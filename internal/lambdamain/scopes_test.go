@@ -30,7 +30,7 @@ func TestSetupScopes(t *testing.T) {
 		config.EnvServerURL:        sim.URL,
 		config.EnvSecretARN:        arn,
 		config.EnvClientIdentifier: "plexauth-test",
-	})}, ServerHost, endpoint.Transient)
+	})}, endpoint.Transient)
 	if err != nil {
 		t.Fatal(err)
 	}

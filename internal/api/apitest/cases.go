@@ -27,24 +27,24 @@ type Case struct {
 	Check   func(t *testing.T, r Response)
 }
 
-// Run runs each case on a fresh handler from newHandler, with the case's
-// secrets and a logger into a buffer, and checks status, error code and the
+// Run runs each case on a fresh handler from newHandler, built with the
+// case's secrets and a logger into a buffer, and checks status, error code and the
 // request's one log line. The caller key, admin tokens, Authorization header
 // and body must never appear in the log.
-func Run(t *testing.T, newHandler func() *api.Handler, cases []Case) {
+func Run(t *testing.T, newHandler func(api.Shared) *api.Handler, cases []Case) {
 	t.Helper()
 	for i, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			h := newHandler() // first: it may reset shared state that Setup then arms
-			if tc.Setup != nil {
-				tc.Setup(t)
-			}
 			secrets := tc.Secrets
 			if secrets == nil {
 				secrets = NewSecrets()
 			}
 			logger, logs := NewLogger()
-			h.Secrets, h.Logger = secrets, logger
+			// First: newHandler may reset shared state that Setup then arms.
+			h := newHandler(api.Shared{Secrets: secrets, Logger: logger})
+			if tc.Setup != nil {
+				tc.Setup(t)
+			}
 
 			ctx := LambdaContext(t.Context(), fmt.Sprintf("lambda-req-%d", i))
 			if tc.Timeout > 0 {

@@ -40,10 +40,10 @@ func NewPlex(t testing.TB) *Plex {
 
 // Handler returns a newHandler for Run that first clears the simulator's
 // requests and faults, so every case starts clean.
-func (p *Plex) Handler(newHandler func() *api.Handler) func() *api.Handler {
-	return func() *api.Handler {
+func (p *Plex) Handler(newHandler func(api.Shared) *api.Handler) func(api.Shared) *api.Handler {
+	return func(s api.Shared) *api.Handler {
 		p.Reset()
-		return newHandler()
+		return newHandler(s)
 	}
 }
 

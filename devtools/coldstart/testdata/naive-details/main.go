@@ -8,6 +8,4 @@ import (
 	"github.com/plexauth/plexauth/internal/lambdamain"
 )
 
-func main() {
-	lambdamain.RunWith(lambdamain.PlexTVHost, endpoint.Details, lambdamain.Options{NoOverlap: true})
-}
+func main() { lambdamain.Start(endpoint.Details, lambdamain.NoOverlap()) }

@@ -4,15 +4,8 @@
 package main
 
 import (
-	"github.com/plexauth/plexauth/internal/api"
-	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/lambdamain"
-	"github.com/plexauth/plexauth/internal/signinguard"
 )
 
-func main() {
-	lambdamain.RunWithConfig(lambdamain.PlexTVHost, func(c endpoint.SignInClient, cfg config.Config) *api.Handler {
-		return endpoint.SignIn(c, signinguard.New(cfg.SignIn))
-	}, lambdamain.Options{NoOverlap: true})
-}
+func main() { lambdamain.Start(endpoint.SignIn, lambdamain.NoOverlap()) }

@@ -8,6 +8,4 @@ import (
 	"github.com/plexauth/plexauth/internal/lambdamain"
 )
 
-func main() {
-	lambdamain.RunWith(lambdamain.ServerHost, endpoint.Transient, lambdamain.Options{NoOverlap: true})
-}
+func main() { lambdamain.Start(endpoint.Transient, lambdamain.NoOverlap()) }
