@@ -8,8 +8,10 @@
 
 GO ?= go
 
-# The four functions: folder under functions/ and SAM logical id.
-FUNCTIONS := transient sources details signin
+# The functions: one folder each under functions/, named by its route's
+# declaration (internal/endpoint); its SAM logical id is the name capitalised
+# plus Function (transient: TransientFunction).
+FUNCTIONS := $(notdir $(wildcard functions/*))
 
 # One build command for `make build` and for sam, so both ship the same binary:
 # a static linux/arm64 executable named bootstrap for provided.al2023.
@@ -41,11 +43,10 @@ FUZZTIME ?= 20000x
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build test lint run bench fuzz clean FORCE \
-	build-TransientFunction build-SourcesFunction build-DetailsFunction build-SigninFunction
+.PHONY: help build test lint run bench fuzz clean FORCE
 
 help: ## List the targets
-	@awk 'BEGIN { FS = ":.*## " } /^[A-Za-z_-]+:.*## / { printf "  %-24s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk 'BEGIN { FS = ":.*## " } /^[A-Za-z_%-]+:.*## / { printf "  %-24s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 build: $(FUNCTIONS:%=$(BUILD_DIR)/%/bootstrap) ## Build every function into build/<name>/bootstrap (linux/arm64)
 
@@ -53,15 +54,13 @@ build: $(FUNCTIONS:%=$(BUILD_DIR)/%/bootstrap) ## Build every function into buil
 $(BUILD_DIR)/%/bootstrap: FORCE
 	$(call go-build-lambda,$*,$(@D))
 
-# Targets for `sam build` (BuildMethod: makefile); sam sets ARTIFACTS_DIR.
-build-TransientFunction: ## sam build: functions/transient -> $ARTIFACTS_DIR/bootstrap
-	$(call go-build-lambda,transient,$(call artifacts_dir))
-build-SourcesFunction: ## sam build: functions/sources -> $ARTIFACTS_DIR/bootstrap
-	$(call go-build-lambda,sources,$(call artifacts_dir))
-build-DetailsFunction: ## sam build: functions/details -> $ARTIFACTS_DIR/bootstrap
-	$(call go-build-lambda,details,$(call artifacts_dir))
-build-SigninFunction: ## sam build: functions/signin -> $ARTIFACTS_DIR/bootstrap
-	$(call go-build-lambda,signin,$(call artifacts_dir))
+# The target `sam build` (BuildMethod: makefile) runs for each function, with
+# ARTIFACTS_DIR set: build-TransientFunction builds functions/transient.
+# FORCE: a pattern rule cannot be .PHONY.
+build-%Function: FORCE ## sam build: functions/<name> -> $ARTIFACTS_DIR/bootstrap
+	$(call go-build-lambda,$(call lower,$*),$(call artifacts_dir))
+
+lower = $(shell printf '%s' '$(1)' | tr '[:upper:]' '[:lower:]')
 
 # artifacts_dir is ARTIFACTS_DIR, or a clear stop when run outside sam.
 artifacts_dir = $(if $(ARTIFACTS_DIR),$(ARTIFACTS_DIR),$(error ARTIFACTS_DIR is not set: this target is for sam build; use make build))

@@ -20,8 +20,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
+	"github.com/plexauth/plexauth/internal/endpoint"
 )
 
 // localCallerKey is the key of the "local" caller that local runs configure.
@@ -54,9 +54,9 @@ type eventCase struct {
 
 func TestEvents(t *testing.T) {
 	root := repoRoot(t)
-	routeOwner := map[string]*api.Handler{}
+	routeOwner := map[string]endpoint.Route{}
 	for _, f := range wantFunctions {
-		routeOwner[routeKey(f.handler)] = f.handler
+		routeOwner[routeKey(f.route)] = f.route
 	}
 	tests := []eventCase{
 		{"transient.json", "ANY /transient-token", nil},
@@ -121,7 +121,7 @@ func TestEvents(t *testing.T) {
 // checkEventShape checks what API Gateway guarantees for an HTTP API
 // payload 2.0 event, that the route exists in the template, and that the
 // method is one the endpoint serves (the example answers 200, not 405).
-func checkEventShape(t *testing.T, e events.APIGatewayV2HTTPRequest, routeOwner map[string]*api.Handler) {
+func checkEventShape(t *testing.T, e events.APIGatewayV2HTTPRequest, routeOwner map[string]endpoint.Route) {
 	t.Helper()
 	if e.Version != "2.0" {
 		t.Errorf("version = %q, want 2.0", e.Version)
@@ -135,8 +135,8 @@ func checkEventShape(t *testing.T, e events.APIGatewayV2HTTPRequest, routeOwner 
 	if rc.RouteKey != e.RouteKey {
 		t.Errorf("requestContext.routeKey = %q, want %q", rc.RouteKey, e.RouteKey)
 	}
-	if !slices.Contains(h.Methods, rc.HTTP.Method) || rc.HTTP.Path != h.Route || e.RawPath != h.Route {
-		t.Errorf("method/path = %s %s (rawPath %s), want one of %v on %s", rc.HTTP.Method, rc.HTTP.Path, e.RawPath, h.Methods, h.Route)
+	if !slices.Contains(h.Methods, rc.HTTP.Method) || rc.HTTP.Path != h.Path || e.RawPath != h.Path {
+		t.Errorf("method/path = %s %s (rawPath %s), want one of %v on %s", rc.HTTP.Method, rc.HTTP.Path, e.RawPath, h.Methods, h.Path)
 	}
 	if rc.Stage != "$default" {
 		t.Errorf("stage = %q, want $default", rc.Stage)

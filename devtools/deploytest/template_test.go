@@ -18,28 +18,31 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/plexauth/plexauth/devtools/runtimeapi"
-	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 )
 
-// wantFunctions is the design: each function, its folder and the endpoint
-// it serves, whose path and methods the template and events must follow.
-var wantFunctions = []struct {
-	id      string // SAM logical id
-	dir     string // CodeUri, relative to the repository root
-	handler *api.Handler
-}{
-	{"TransientFunction", "functions/transient", endpoint.Transient(nil)},
-	{"SourcesFunction", "functions/sources", endpoint.Sources(nil)},
-	{"DetailsFunction", "functions/details", endpoint.Details(nil)},
-	{"SigninFunction", "functions/signin", endpoint.SignIn(nil, nil)},
+// wantFunctions is the design, derived from the endpoint declarations: each
+// route's function, its folder and the route, whose path and methods the
+// template and events must follow.
+var wantFunctions = func() []wantFunction {
+	out := make([]wantFunction, len(endpoint.All))
+	for i, r := range endpoint.All {
+		out[i] = wantFunction{id: r.LogicalID(), dir: "functions/" + r.Name, route: r}
+	}
+	return out
+}()
+
+type wantFunction struct {
+	id    string // SAM logical id
+	dir   string // CodeUri, relative to the repository root
+	route endpoint.Route
 }
 
 // routeKey is the one route of an endpoint: ANY on its path, so that the
 // function (not API Gateway, which answers 404) refuses a wrong method with
 // 405 and Allow.
-func routeKey(h *api.Handler) string { return "ANY " + h.Route }
+func routeKey(r endpoint.Route) string { return "ANY " + r.Path }
 
 const apiID = "PlexAuthApi"
 
@@ -379,7 +382,7 @@ func TestTemplateRoutes(t *testing.T) {
 	}
 	want := map[string]string{}
 	for _, f := range wantFunctions {
-		want[routeKey(f.handler)] = f.id
+		want[routeKey(f.route)] = f.id
 	}
 	for _, r := range sortedKeys(want) {
 		if owner[r] != want[r] {
@@ -645,7 +648,7 @@ func TestTemplateOutputs(t *testing.T) {
 	}
 	want := []string{""} // the base URL itself
 	for _, f := range wantFunctions {
-		want = append(want, strings.TrimPrefix(f.handler.Route, "/"))
+		want = append(want, f.route.Scope())
 	}
 	for _, p := range want {
 		if !got[p] {
