@@ -12,14 +12,22 @@ import (
 	"time"
 )
 
+// Defaults New applies to a Config's empty fields.
+const (
+	DefaultPlexTVURL = "https://plex.tv"
+	DefaultProduct   = "plexauth"
+	DefaultVersion   = "1.0.0"
+)
+
 // Config describes the one Client a process builds at start.
 type Config struct {
 	ServerURL        string // Plex Media Server base URL; needed by TransientToken and Source
-	PlexTVURL        string // default "https://plex.tv"
+	PlexTVURL        string // default DefaultPlexTVURL
 	ClientIdentifier string // required; keep it stable, a new one registers a new device
 
-	// X-Plex-* headers. Product and Version are always sent and default to
-	// "plexauth" and "1.0.0"; the others are sent only when set.
+	// X-Plex-* headers, each checked by ValidHeaderValue. Product and Version
+	// are always sent and default to DefaultProduct and DefaultVersion; the
+	// others are sent only when set.
 	Product, Version, Platform, PlatformVersion, Device, DeviceName string
 
 	// HTTPClient defaults to a client with a keep-alive Transport and a 30s
@@ -87,13 +95,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("plex: ClientIdentifier is required")
 	}
 	if cfg.PlexTVURL == "" {
-		cfg.PlexTVURL = "https://plex.tv"
+		cfg.PlexTVURL = DefaultPlexTVURL
 	}
 	if cfg.Product == "" {
-		cfg.Product = "plexauth"
+		cfg.Product = DefaultProduct
 	}
 	if cfg.Version == "" {
-		cfg.Version = "1.0.0"
+		cfg.Version = DefaultVersion
 	}
 	header := http.Header{"Accept": {"application/json"}}
 	for _, h := range []struct{ name, value string }{
@@ -108,7 +116,7 @@ func New(cfg Config) (*Client, error) {
 		if h.value == "" {
 			continue
 		}
-		if !validHeaderValue(h.value) {
+		if !ValidHeaderValue(h.value) {
 			return nil, fmt.Errorf("plex: %s holds a character not allowed in a header", h.name)
 		}
 		header[h.name] = []string{h.value}
@@ -155,14 +163,14 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	var err error
-	if c.plexTV, err = baseURL("PlexTVURL", cfg.PlexTVURL); err != nil {
-		return nil, err
+	if c.plexTV, err = ParseBaseURL(cfg.PlexTVURL); err != nil {
+		return nil, fmt.Errorf("plex: PlexTVURL %w", err)
 	}
 	c.user = endpoint(c.plexTV, "/api/v2/user", "")
 	c.signIn = endpoint(c.plexTV, "/api/v2/users/signin", "")
 	if cfg.ServerURL != "" {
-		if c.server, err = baseURL("ServerURL", cfg.ServerURL); err != nil {
-			return nil, err
+		if c.server, err = ParseBaseURL(cfg.ServerURL); err != nil {
+			return nil, fmt.Errorf("plex: ServerURL %w", err)
 		}
 		c.transient = endpoint(c.server, "/security/token", "type=delegation&scope=all")
 		c.resources = endpoint(c.server, "/security/resources", "")
@@ -173,17 +181,19 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// baseURL parses an http(s) base URL. Credentials, a query or a fragment are
-// refused: they would end up in every request (and in error strings). Whether
-// plain http is acceptable is the deployment's call, made where settings are
-// checked (internal/config), not here: tests and tools use loopback http.
-func baseURL(name, raw string) (*url.URL, error) {
+// ParseBaseURL parses an absolute http(s) base URL with a host. Credentials,
+// a query or a fragment are refused: they would end up in every request (and
+// in error strings). The error never quotes raw; its text is a predicate
+// meant to follow the setting's name ("PlexTVURL must be ..."). Whether plain
+// http is acceptable is the deployment's call, made where settings are checked
+// (internal/config), not here: tests and tools use loopback http.
+func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("plex: %s must be an absolute http or https URL", name)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" {
+		return nil, errors.New("must be an absolute http or https URL with a host")
 	}
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, fmt.Errorf("plex: %s must not hold credentials, a query or a fragment", name)
+		return nil, errors.New("must not hold credentials, a query or a fragment")
 	}
 	return u, nil
 }
@@ -196,11 +206,13 @@ func endpoint(base *url.URL, path, query string) *url.URL {
 	return &u
 }
 
-// validHeaderValue refuses control characters, which net/http would reject
-// on every request anyway.
-func validHeaderValue(s string) bool {
+// ValidHeaderValue reports whether s can travel as an X-Plex-* header value:
+// no control characters. A tab is refused too, although HTTP allows it inside
+// a value: in these identifiers it can only be a paste mistake, and at either
+// end a server strips it, so Plex would see another value than configured.
+func ValidHeaderValue(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+		if c := s[i]; c < 0x20 || c == 0x7f {
 			return false
 		}
 	}

@@ -25,12 +25,16 @@ func TestNew(t *testing.T) {
 		{"unparsable server URL", Config{ClientIdentifier: "id", ServerURL: "http://[::1"}, "ServerURL must be an absolute"},
 		{"other scheme", Config{ClientIdentifier: "id", ServerURL: "ftp://127.0.0.1"}, "ServerURL must be an absolute"},
 		{"no host", Config{ClientIdentifier: "id", PlexTVURL: "https://"}, "PlexTVURL must be an absolute"},
+		{"port without a host", Config{ClientIdentifier: "id", ServerURL: "http://:32400"}, "ServerURL must be an absolute"},
 		{"opaque", Config{ClientIdentifier: "id", PlexTVURL: "https:plex.tv"}, "PlexTVURL must be an absolute"},
 		{"credentials", Config{ClientIdentifier: "id", ServerURL: "http://u:secret@127.0.0.1"}, "must not hold credentials"},
 		{"query", Config{ClientIdentifier: "id", ServerURL: "http://127.0.0.1/?X-Plex-Token=t"}, "must not hold credentials, a query"},
 		{"fragment", Config{ClientIdentifier: "id", PlexTVURL: "https://plex.tv/#x"}, "a fragment"},
 		{"newline in header", Config{ClientIdentifier: "id\nX-Evil: 1"}, "X-Plex-Client-Identifier holds a character"},
 		{"control in device name", Config{ClientIdentifier: "id", DeviceName: "a\x00b"}, "X-Plex-Device-Name holds"},
+		{"tab in version", Config{ClientIdentifier: "id", Version: "1.0\t0"}, "X-Plex-Version holds"},
+		{"DEL in product", Config{ClientIdentifier: "id", Product: "plex\x7fauth"}, "X-Plex-Product holds"},
+		{"non-ASCII device name", Config{ClientIdentifier: "id", DeviceName: "Wohnzimmer – Küche"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
