@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 )
@@ -38,11 +38,7 @@ func hashOf(key string) string {
 
 // secretJSON is the secret's JSON with callers alice and bob.
 func secretJSON(token string) string {
-	b, _ := json.Marshal(map[string]any{
-		"plexToken": token,
-		"callers":   map[string]string{"alice": hashOf(aliceKey), "bob": hashOf(bobKey)},
-	})
-	return string(b)
+	return apitest.SecretJSONWith(token, apitest.Caller{Name: "alice", Key: aliceKey}, apitest.Caller{Name: "bob", Key: bobKey})
 }
 
 // clock is a settable time source for TTL, Grace and Backoff.

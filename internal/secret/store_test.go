@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
+	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 )
@@ -290,7 +291,7 @@ func TestGetValueForms(t *testing.T) {
 // The store checks callers' routes against Options.Routes: a scoped secret
 // that one store reads is malformed for a store that knows no such route.
 func TestGetRouteNames(t *testing.T) {
-	scoped := `{"plexToken":"` + adminToken + `","callers":{"alice":{"key":"` + hashOf(aliceKey) + `","routes":["signin"]}}}`
+	scoped := apitest.SecretJSONWith(adminToken, apitest.Caller{Name: "alice", Key: aliceKey}.On("signin"))
 	tests := []struct {
 		name    string
 		routes  []string
