@@ -67,11 +67,12 @@ type Client struct {
 	server, plexTV                     *url.URL // base URLs, for Warm; server is nil when not configured
 	transient, resources, user, signIn *url.URL // endpoints; copied per request, never mutated
 
-	// warming holds, per connection pool (see warmSlot), the Warm under way:
-	// a call that starts meanwhile waits for it and reuses its connection
-	// instead of dialing a second one. nil when no Warm is in flight.
-	warming  [2]atomic.Pointer[warmCall]
-	warmSlot [2]uint8 // Host -> index in warming; both hosts share one when their URLs reach the same origin
+	// warming holds, per Host, the Warm under way: a call to that host that
+	// starts meanwhile waits for it and reuses its connection instead of
+	// dialing a second one. nil when no Warm is in flight. A function warms
+	// the one host it calls, so two hosts on one origin (a simulator serving
+	// both) need no shared entry.
+	warming [2]atomic.Pointer[warmCall]
 
 	// transientVerb indexes transientVerbs: the verb TransientToken sends
 	// first, switched once a server has shown it takes only the other.
@@ -174,9 +175,6 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.transient = endpoint(c.server, "/security/token", "type=delegation&scope=all")
 		c.resources = endpoint(c.server, "/security/resources", "")
-		if c.server.Scheme != c.plexTV.Scheme || c.server.Host != c.plexTV.Host {
-			c.warmSlot[PlexTVHost] = 1 // distinct origins, distinct pools
-		}
 	}
 	return c, nil
 }
@@ -237,7 +235,7 @@ func (c *Client) Warm(ctx context.Context, h Host) error {
 	}
 	// Calls to h that start while this Warm is in flight wait for it, so
 	// they reuse its connection rather than dial another.
-	slot := &c.warming[c.warmSlot[h]]
+	slot := &c.warming[h]
 	if w := (&warmCall{done: make(chan struct{})}); slot.CompareAndSwap(nil, w) {
 		defer func() {
 			slot.Store(nil)
@@ -255,7 +253,7 @@ func (c *Client) Warm(ctx context.Context, h Host) error {
 // awaitWarm waits, at most until ctx ends, for a Warm of h in flight. Once
 // no Warm is under way (the steady state) it costs one atomic load.
 func (c *Client) awaitWarm(ctx context.Context, h Host) {
-	w := c.warming[c.warmSlot[h]].Load()
+	w := c.warming[h].Load()
 	if w == nil {
 		return
 	}

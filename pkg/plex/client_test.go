@@ -333,10 +333,38 @@ func TestCallWaitsForWarm(t *testing.T) {
 			if n := g.n.Load(); n != 1 {
 				t.Errorf("%d connections, want the warmed one reused", n)
 			}
-			if c.warming[c.warmSlot[tt.h]].Load() != nil {
+			if c.warming[tt.h].Load() != nil {
 				t.Error("Warm returned but is still marked in flight")
 			}
 		})
+	}
+}
+
+// TestWarmIsPerHost: a Warm makes calls to its own host wait, never calls to
+// the other host, even when one server answers for both (a simulator): each
+// function calls the one host it warms.
+func TestWarmIsPerHost(t *testing.T) {
+	g := newWarmGate(t)
+	c, _ := testClient(t, Config{ServerURL: g.URL, PlexTVURL: g.URL})
+	waiting := make(chan struct{}, 1)
+	c.warmWait = func() { waiting <- struct{}{} }
+
+	warmErr := make(chan error, 1)
+	go func() { warmErr <- c.Warm(context.Background(), ServerHost) }()
+	<-g.heads // the server's Warm is held
+	userErr := make(chan error, 1)
+	go func() { _, err := c.User(context.Background(), testToken); userErr <- err }()
+	select {
+	case <-waiting:
+		t.Fatal("a plex.tv call waited for the server's Warm")
+	case err := <-userErr:
+		if err != nil {
+			t.Fatalf("User while the server's Warm is held: %v", err)
+		}
+	}
+	g.open()
+	if err := <-warmErr; err != nil {
+		t.Fatalf("Warm: %v", err)
 	}
 }
 
