@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/plexauth/plexauth/internal/config"
+	"github.com/plexauth/plexauth/pkg/plex"
 )
 
 // EnvAdminToken holds the admin token of the in-memory secret when Plex is
@@ -40,7 +41,7 @@ func parseFlags(args []string, getenv func(string) string, errOut io.Writer) (op
 	fs.StringVar(&o.serverURL, "plex-server-url", getenv(config.EnvServerURL),
 		"real Plex Media Server URL (env "+config.EnvServerURL+"); with neither Plex URL, the embedded simulator serves both")
 	fs.StringVar(&o.plexTVURL, "plex-tv-url", getenv(config.EnvPlexTVURL),
-		"plex.tv URL (env "+config.EnvPlexTVURL+"); default "+config.DefaultPlexTVURL+" once -plex-server-url is set")
+		"plex.tv URL (env "+config.EnvPlexTVURL+"); default "+plex.DefaultPlexTVURL+" once -plex-server-url is set")
 	fs.StringVar(&o.secretID, "secret-arn", getenv(config.EnvSecretARN),
 		"Secrets Manager secret ARN or name (env "+config.EnvSecretARN+"); read with the AWS SDK defaults, so AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER apply; default an in-memory secret")
 	fs.StringVar(&o.clientID, "client-identifier", orDefault(getenv(config.EnvClientIdentifier), defaultClientID()),

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/endpoint"
@@ -28,15 +26,9 @@ func (m memorySecrets) Refresh(context.Context, secret.Value) (secret.Value, err
 // newMemorySecrets goes through secret.Parse with the JSON a real secret
 // holds, so the value is checked exactly as a fetched one would be.
 func newMemorySecrets(adminToken, key string) (memorySecrets, error) {
-	sum := sha256.Sum256([]byte(key))
-	raw, err := json.Marshal(map[string]any{
-		"plexToken": adminToken,
-		"callers":   map[string]string{CallerName: "sha256:" + hex.EncodeToString(sum[:])},
-	})
-	if err != nil {
-		return memorySecrets{}, err
-	}
-	v, err := secret.Parse(string(raw), endpoint.Scopes())
+	raw := secret.Encode(secret.Value{PlexToken: adminToken,
+		Callers: map[string]secret.Caller{CallerName: {Hash: sha256.Sum256([]byte(key))}}})
+	v, err := secret.Parse(raw, endpoint.Scopes())
 	return memorySecrets{v}, err
 }
 

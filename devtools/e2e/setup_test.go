@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -34,18 +32,7 @@ const invokeTimeout = 10 * time.Second
 
 // secretJSON is the function's secret: the admin token and both callers.
 func secretJSON(adminToken string) string {
-	hash := func(key string) string {
-		sum := sha256.Sum256([]byte(key))
-		return "sha256:" + hex.EncodeToString(sum[:])
-	}
-	b, err := json.Marshal(map[string]any{
-		"plexToken": adminToken,
-		"callers":   map[string]string{"ci": hash(ciKey), "local": hash(localKey)},
-	})
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
+	return apitest.SecretJSONWith(adminToken, apitest.Caller{Name: "ci", Key: ciKey}, apitest.Caller{Name: "local", Key: localKey})
 }
 
 // functionEnv is what the template sets for a function, pointed at the

@@ -6,11 +6,11 @@ package config
 import (
 	"log/slog"
 	"net"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/plexauth/plexauth/internal/signinguard"
+	"github.com/plexauth/plexauth/pkg/plex"
 )
 
 // Names of the environment variables.
@@ -27,11 +27,9 @@ const (
 	EnvAllowHTTP        = "PLEX_ALLOW_HTTP"
 )
 
-// Defaults for the optional settings.
+// Defaults for the optional settings; the Plex ones (URL, product, version)
+// are pkg/plex's.
 const (
-	DefaultPlexTVURL = "https://plex.tv"
-	DefaultProduct   = "plexauth"
-	DefaultVersion   = "1.0.0"
 	DefaultSecretTTL = 5 * time.Minute
 	// DefaultSecretGrace lets a Secrets Manager outage of a few minutes
 	// (throttling, a network path, a short regional event) pass without
@@ -75,11 +73,11 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	c := Config{
 		ServerURL:        get(EnvServerURL),
-		PlexTVURL:        orDefault(get(EnvPlexTVURL), DefaultPlexTVURL),
+		PlexTVURL:        orDefault(get(EnvPlexTVURL), plex.DefaultPlexTVURL),
 		SecretID:         get(EnvSecretARN),
 		ClientIdentifier: get(EnvClientIdentifier),
-		Product:          orDefault(get(EnvProduct), DefaultProduct),
-		Version:          orDefault(get(EnvVersion), DefaultVersion),
+		Product:          orDefault(get(EnvProduct), plex.DefaultProduct),
+		Version:          orDefault(get(EnvVersion), plex.DefaultVersion),
 	}
 	switch {
 	case c.SecretID == "":
@@ -93,7 +91,7 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 	for _, h := range []struct{ name, value string }{
 		{EnvClientIdentifier, c.ClientIdentifier}, {EnvProduct, c.Product}, {EnvVersion, c.Version},
 	} {
-		if !headerSafe(h.value) {
+		if !plex.ValidHeaderValue(h.value) {
 			return Config{}, &Error{Setting: h.name, Problem: "must be printable text without control characters"}
 		}
 	}
@@ -136,35 +134,17 @@ func orDefault(v, def string) string {
 	return v
 }
 
-func headerSafe(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
 func missing(name string) error { return &Error{Setting: name, Problem: "is required"} }
 
-// checkURL accepts an absolute http(s) URL with a host and nothing the client
-// would have to strip: no credentials, query or fragment. This is where the
-// https rule lives: the admin token (and passwords, and callers' tokens) must
-// not cross the network in clear, so plain http is for a loopback host only,
+// checkURL accepts what plex.ParseBaseURL does, with one rule of its own, the
+// https rule: the admin token (and passwords, and callers' tokens) must not
+// cross the network in clear, so plain http is for a loopback host only,
 // unless allowHTTP says the deployer chose it (a LAN server, a test double).
 func checkURL(name, raw string, allowHTTP bool) error {
-	u, err := url.Parse(raw)
+	u, err := plex.ParseBaseURL(raw)
 	switch {
 	case err != nil:
-		return &Error{Setting: name, Problem: "is not a valid URL"}
-	case u.Scheme != "http" && u.Scheme != "https":
-		return &Error{Setting: name, Problem: "must be an http or https URL"}
-	case u.Host == "" || u.Hostname() == "":
-		return &Error{Setting: name, Problem: "must name a host"}
-	case u.User != nil:
-		return &Error{Setting: name, Problem: "must not hold credentials"}
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return &Error{Setting: name, Problem: "must not have a query or fragment"}
+		return &Error{Setting: name, Problem: err.Error()}
 	case u.Scheme == "http" && !allowHTTP && !loopback(u.Hostname()):
 		return &Error{Setting: name, Problem: "must be an https URL: plain http sends the Plex token in clear, " +
 			"so it is allowed only for a loopback host or with " + EnvAllowHTTP + "=true"}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plexauth/plexauth/internal/signinguard"
+	"github.com/plexauth/plexauth/pkg/plex"
 )
 
 // env returns a getenv over a map that starts from a valid configuration.
@@ -30,11 +31,11 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := Config{
 		ServerURL:        "http://127.0.0.1:32400",
-		PlexTVURL:        DefaultPlexTVURL,
+		PlexTVURL:        plex.DefaultPlexTVURL,
 		SecretID:         "arn:aws:secretsmanager:us-east-1:000000000000:secret:plexauth",
 		ClientIdentifier: "plexauth-test",
-		Product:          DefaultProduct,
-		Version:          DefaultVersion,
+		Product:          plex.DefaultProduct,
+		Version:          plex.DefaultVersion,
 		SecretTTL:        DefaultSecretTTL,
 		SecretGrace:      DefaultSecretGrace,
 		LogLevel:         slog.LevelInfo,
@@ -225,6 +226,43 @@ func TestLoadErrors(t *testing.T) {
 				if len(v) > 3 && strings.Contains(err.Error(), v) {
 					t.Errorf("error %q repeats the value %q", err, v)
 				}
+			}
+		})
+	}
+}
+
+// TestLoadAgreesWithPlex: a URL or X-Plex-* value that Load accepts, plex.New
+// accepts, and one Load refuses for its shape (not for the https rule, which
+// is config's alone) plex.New refuses too: one check, two callers.
+func TestLoadAgreesWithPlex(t *testing.T) {
+	tests := []struct {
+		name string
+		over map[string]string
+		ok   bool
+	}{
+		{"defaults", nil, true},
+		{"https server with a path", map[string]string{EnvServerURL: "https://plex.example.com:32400/plex/"}, true},
+		{"non-ASCII product", map[string]string{EnvProduct: "plexauth – Küche"}, true},
+		{"server url port only", map[string]string{EnvServerURL: "http://:32400"}, false},
+		{"server url opaque", map[string]string{EnvServerURL: "https:plex.example.com"}, false},
+		{"server url ftp", map[string]string{EnvServerURL: "ftp://127.0.0.1"}, false},
+		{"server url credentials", map[string]string{EnvServerURL: "http://u:p@127.0.0.1"}, false},
+		{"server url empty query", map[string]string{EnvServerURL: "http://127.0.0.1/?"}, false},
+		{"plex.tv url fragment", map[string]string{EnvPlexTVURL: "https://plex.tv/#x"}, false},
+		{"version with a tab", map[string]string{EnvVersion: "1.0\t0"}, false},
+		{"product with DEL", map[string]string{EnvProduct: "plex\x7fauth"}, false},
+		{"client identifier with a newline", map[string]string{EnvClientIdentifier: "id\nX-Evil: 1"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := env(tt.over)
+			_, loadErr := Load(getenv, Needs{ServerURL: true})
+			_, newErr := plex.New(plex.Config{
+				ServerURL: getenv(EnvServerURL), PlexTVURL: getenv(EnvPlexTVURL),
+				ClientIdentifier: getenv(EnvClientIdentifier), Product: getenv(EnvProduct), Version: getenv(EnvVersion),
+			})
+			if (loadErr == nil) != tt.ok || (newErr == nil) != tt.ok {
+				t.Fatalf("Load: %v; plex.New: %v; want both to accept: %v", loadErr, newErr, tt.ok)
 			}
 		})
 	}

@@ -2,8 +2,6 @@ package endpoint
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -105,16 +103,8 @@ func (m memorySM) GetSecretValue(context.Context, *secretsmanager.GetSecretValue
 }
 
 func warmStore(b *testing.B) *secret.Store {
-	sum := sha256.Sum256([]byte(apitest.CallerKey))
-	raw, err := json.Marshal(map[string]any{
-		"plexToken": plextest.AdminToken,
-		"callers":   map[string]string{apitest.CallerName: "sha256:" + hex.EncodeToString(sum[:])},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
 	discard := slog.New(slog.DiscardHandler)
-	s := secret.NewStore(memorySM{string(raw)}, "bench", secret.Options{TTL: time.Hour, Logger: discard})
+	s := secret.NewStore(memorySM{apitest.SecretJSON(plextest.AdminToken)}, "bench", secret.Options{TTL: time.Hour, Logger: discard})
 	if _, _, err := s.Get(b.Context()); err != nil {
 		b.Fatal(err)
 	}

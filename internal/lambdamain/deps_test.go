@@ -13,6 +13,7 @@ import (
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
+	"github.com/plexauth/plexauth/pkg/plex"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -44,7 +45,7 @@ func TestNewErrors(t *testing.T) {
 		setting string
 	}{
 		{"client without identifier", func() error {
-			_, err := NewClient(config.Config{PlexTVURL: config.DefaultPlexTVURL})
+			_, err := NewClient(config.Config{PlexTVURL: plex.DefaultPlexTVURL})
 			return err
 		}, "Plex client settings"},
 		{"store without region", func() error {

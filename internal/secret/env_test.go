@@ -37,14 +37,15 @@ func TestEnvironmentEndpoint(t *testing.T) {
 			sm := secrettest.NewServer(t)
 			arn := sm.Put(secretName, tt.value)
 			secrettest.SetEnv(t, sm.URL)
-			store := secret.NewStore(envClient(t), arn, secret.Options{Logger: testLogger(t)})
+			api := counted(envClient(t))
+			store := secret.NewStore(api, arn, secret.Options{Logger: testLogger(t)})
 			for range 10 {
 				v, _, err := store.Get(t.Context())
 				if err != nil || v.PlexToken != tt.want {
 					t.Fatalf("Get = (%q, %v), want %q", v.PlexToken, err, tt.want)
 				}
 			}
-			wantFetches(t, store, 1)
+			wantFetches(t, api, 1)
 			if got := sm.Calls(); got != 1 {
 				t.Errorf("server calls = %d, want 1 (did the SDK use the endpoint from the environment?)", got)
 			}

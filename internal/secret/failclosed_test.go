@@ -100,7 +100,7 @@ func TestMalformedFailsClosed(t *testing.T) {
 				if s.fetched {
 					fetches++
 				}
-				wantFetches(t, f.store, fetches)
+				wantFetches(t, f.api, fetches)
 			}
 		})
 	}
@@ -109,21 +109,27 @@ func TestMalformedFailsClosed(t *testing.T) {
 // A request that joins a prefetch finding the secret malformed takes that
 // answer: it is conclusive, not a reason to fetch again.
 func TestPrefetchMalformed(t *testing.T) {
-	f := newFixture(t, badHash, secret.Options{})
-	arrivals, release := f.sm.Hold()
-	f.store.Prefetch()
-	<-arrivals
-	got := make(chan error, 1)
-	go func() {
-		_, _, err := f.store.Get(t.Context())
-		got <- err
-	}()
-	waitForWaiter(t)
-	release()
-	if err := <-got; !errors.Is(err, secret.ErrMalformed) {
-		t.Fatalf("Get = %v, want ErrMalformed", err)
-	}
-	wantFetches(t, f.store, 1)
+	synctest.Test(t, func(t *testing.T) {
+		api := newHeldAPI()
+		store := secret.NewStore(api, secretName, secret.Options{Logger: testLogger(t)})
+		store.Prefetch()
+		got := make(chan error, 1)
+		go func() {
+			_, _, err := store.Get(t.Context())
+			got <- err
+		}()
+		synctest.Wait() // the Get waits for the held prefetch
+		if n := api.calls.Load(); n != 1 {
+			t.Fatalf("%d calls while the prefetch is held, want 1", n)
+		}
+		api.answers <- heldAnswer{value: badHash}
+		if err := <-got; !errors.Is(err, secret.ErrMalformed) {
+			t.Fatalf("Get = %v, want ErrMalformed", err)
+		}
+		if n := api.calls.Load(); n != 1 {
+			t.Fatalf("%d calls, want 1", n)
+		}
+	})
 }
 
 type requestKey struct{}

@@ -13,7 +13,6 @@ import (
 
 // fetch makes one GetSecretValue call and parses the answer.
 func (s *Store) fetch(ctx context.Context) (v Value, version string, err error) {
-	s.fetches.Add(1)
 	defer func() {
 		// A panicking client must not take the function down with it.
 		if recover() != nil {

@@ -1,18 +1,21 @@
 package secret_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 )
@@ -35,11 +38,7 @@ func hashOf(key string) string {
 
 // secretJSON is the secret's JSON with callers alice and bob.
 func secretJSON(token string) string {
-	b, _ := json.Marshal(map[string]any{
-		"plexToken": token,
-		"callers":   map[string]string{"alice": hashOf(aliceKey), "bob": hashOf(bobKey)},
-	})
-	return string(b)
+	return apitest.SecretJSONWith(token, apitest.Caller{Name: "alice", Key: aliceKey}, apitest.Caller{Name: "bob", Key: bobKey})
 }
 
 // clock is a settable time source for TTL, Grace and Backoff.
@@ -74,6 +73,7 @@ var noRetryWait = config.WithRetryer(func() aws.Retryer {
 // real SDK client.
 type fixture struct {
 	sm    *secrettest.Server
+	api   *countingAPI // the Store's client: its calls are the Store's fetches
 	clock *clock
 	store *secret.Store
 	arn   string
@@ -89,7 +89,8 @@ func newFixture(t *testing.T, value string, o secret.Options) *fixture {
 	if o.Logger == nil {
 		o.Logger = testLogger(t)
 	}
-	f.store = secret.NewStore(f.sm.Client(t, noRetryWait), f.arn, o)
+	f.api = counted(f.sm.Client(t, noRetryWait))
+	f.store = secret.NewStore(f.api, f.arn, o)
 	return f
 }
 
@@ -107,9 +108,51 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-func wantFetches(t *testing.T, s *secret.Store, want int64) {
+// countingAPI counts the GetSecretValue calls a Store makes: one per fetch,
+// however many attempts the SDK's retries make inside it.
+type countingAPI struct {
+	secret.API
+	n atomic.Int64
+}
+
+func counted(api secret.API) *countingAPI { return &countingAPI{API: api} }
+
+func (c *countingAPI) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	c.n.Add(1)
+	return c.API.GetSecretValue(ctx, in, optFns...)
+}
+
+func wantFetches(t testing.TB, c *countingAPI, want int64) {
 	t.Helper()
-	if got := s.Fetches(); got != want {
-		t.Fatalf("Fetches() = %d, want %d", got, want)
+	if got := c.n.Load(); got != want {
+		t.Fatalf("fetches = %d, want %d", got, want)
+	}
+}
+
+// heldAPI answers each GetSecretValue with the next result sent on answers,
+// in process: inside a synctest bubble a call waiting for its answer is
+// durably blocked, so synctest.Wait tells when every caller is waiting.
+type heldAPI struct {
+	answers chan heldAnswer
+	calls   atomic.Int64
+}
+
+type heldAnswer struct {
+	value string
+	err   error
+}
+
+func newHeldAPI() *heldAPI { return &heldAPI{answers: make(chan heldAnswer)} }
+
+func (h *heldAPI) GetSecretValue(ctx context.Context, _ *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	h.calls.Add(1)
+	select {
+	case a := <-h.answers:
+		if a.err != nil {
+			return nil, a.err
+		}
+		return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(a.value)}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }

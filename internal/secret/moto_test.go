@@ -21,24 +21,25 @@ func TestMoto(t *testing.T) {
 	secrettest.SetEnv(t, moto.URL)
 	client := envClient(t, noRetryWait)
 
-	newStore := func(t *testing.T, id string, c *clock) *secret.Store {
-		return secret.NewStore(client, id, secret.Options{Grace: 15 * time.Minute, Now: c.Now, Logger: testLogger(t)})
+	newStore := func(t *testing.T, id string, c *clock) (*secret.Store, *countingAPI) {
+		api := counted(client)
+		return secret.NewStore(api, id, secret.Options{Grace: 15 * time.Minute, Now: c.Now, Logger: testLogger(t)}), api
 	}
 
 	t.Run("cache hits", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/hits", secretJSON(adminToken))
-		store := newStore(t, arn, newClock())
+		store, api := newStore(t, arn, newClock())
 		for range 1000 {
 			if v, _, err := store.Get(t.Context()); err != nil || v.PlexToken != adminToken {
 				t.Fatalf("Get = (%q, %v)", v.PlexToken, err)
 			}
 		}
-		wantFetches(t, store, 1)
+		wantFetches(t, api, 1)
 	})
 
 	t.Run("concurrent misses", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/concurrent", secretJSON(adminToken))
-		store := newStore(t, arn, newClock())
+		store, api := newStore(t, arn, newClock())
 		var wg sync.WaitGroup
 		errs := make(chan error, 100)
 		for range 100 {
@@ -53,13 +54,13 @@ func TestMoto(t *testing.T) {
 		for err := range errs {
 			t.Fatalf("Get: %v", err)
 		}
-		wantFetches(t, store, 1)
+		wantFetches(t, api, 1)
 	})
 
 	t.Run("ttl expiry", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/ttl", secretJSON(adminToken))
 		c := newClock()
-		store := newStore(t, arn, c)
+		store, api := newStore(t, arn, c)
 		steps := []struct {
 			advance     time.Duration
 			wantFetches int64
@@ -74,13 +75,13 @@ func TestMoto(t *testing.T) {
 			if _, _, err := store.Get(t.Context()); err != nil {
 				t.Fatalf("step %d: Get: %v", i, err)
 			}
-			wantFetches(t, store, s.wantFetches)
+			wantFetches(t, api, s.wantFetches)
 		}
 	})
 
 	t.Run("rotation", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/rotate", secretJSON(adminToken))
-		store := newStore(t, arn, newClock())
+		store, api := newStore(t, arn, newClock())
 		stale, _, err := store.Get(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -94,7 +95,7 @@ func TestMoto(t *testing.T) {
 			if err != nil || v.PlexToken != newToken {
 				t.Fatalf("Refresh %d = (%q, %v), want the rotated token", i, v.PlexToken, err)
 			}
-			wantFetches(t, store, 2)
+			wantFetches(t, api, 2)
 		}
 		if v, _, _ := store.Get(t.Context()); v.PlexToken != newToken {
 			t.Errorf("Get after Refresh = %q", v.PlexToken)
@@ -103,7 +104,7 @@ func TestMoto(t *testing.T) {
 
 	t.Run("by name", func(t *testing.T) {
 		motoserver.CreateSecret(t, moto.URL, "plexauth/plain", adminToken)
-		store := newStore(t, "plexauth/plain", newClock())
+		store, _ := newStore(t, "plexauth/plain", newClock())
 		v, _, err := store.Get(t.Context())
 		if err != nil || v.PlexToken != adminToken || len(v.Callers) != 0 {
 			t.Fatalf("Get = (%v, %v)", v, err)
@@ -122,12 +123,12 @@ func TestMoto(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				store := newStore(t, tt.id, newClock())
+				store, api := newStore(t, tt.id, newClock())
 				_, _, err := store.Get(t.Context())
 				if !errors.Is(err, tt.want) || secret.Kind(err) != tt.wantKind {
 					t.Fatalf("Get: %v (kind %q), want %v (kind %q)", err, secret.Kind(err), tt.want, tt.wantKind)
 				}
-				wantFetches(t, store, 1)
+				wantFetches(t, api, 1)
 			})
 		}
 	})
@@ -136,13 +137,13 @@ func TestMoto(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/unreachable", secretJSON(adminToken))
 		c := newClock()
-		warm := newStore(t, arn, c)
+		warm, warmAPI := newStore(t, arn, c)
 		if _, _, err := warm.Get(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		moto.Stop()
 
-		cold := newStore(t, arn, c)
+		cold, _ := newStore(t, arn, c)
 		if _, _, err := cold.Get(t.Context()); !errors.Is(err, secret.ErrUnavailable) || secret.Kind(err) != "unreachable" {
 			t.Fatalf("cold Get: %v (kind %q), want ErrUnavailable, unreachable", err, secret.Kind(err))
 		}
@@ -155,6 +156,6 @@ func TestMoto(t *testing.T) {
 		if _, _, err := warm.Get(t.Context()); !errors.Is(err, secret.ErrUnavailable) {
 			t.Fatalf("warm Get after grace: %v, want ErrUnavailable", err)
 		}
-		wantFetches(t, warm, 3)
+		wantFetches(t, warmAPI, 3)
 	})
 }

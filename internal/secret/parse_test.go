@@ -282,3 +282,49 @@ func TestCallerRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestEncode: Parse reads back what Encode writes, a caller on every route
+// without expiry in the string form and any other as an object.
+func TestEncode(t *testing.T) {
+	alice := secret.Caller{Hash: sha256.Sum256([]byte(aliceKey))}
+	expires := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		v     secret.Value
+		wants []string // substrings of the JSON
+	}{
+		{"no callers", secret.Value{PlexToken: adminToken}, []string{`"callers":{}`}},
+		{"every route", secret.Value{PlexToken: adminToken, Callers: map[string]secret.Caller{"alice": alice}},
+			[]string{`"alice":"` + hashOf(aliceKey) + `"`}},
+		{"routes", secret.Value{PlexToken: adminToken, Callers: map[string]secret.Caller{
+			"alice": {Hash: alice.Hash, Routes: []string{"signin", "sources"}}}},
+			[]string{`"alice":{`, `"routes":["signin","sources"]`}},
+		{"expiry", secret.Value{PlexToken: adminToken, Callers: map[string]secret.Caller{
+			"alice": {Hash: alice.Hash, Expires: expires},
+			"bob":   {Hash: sha256.Sum256([]byte(bobKey)), Routes: []string{"signin"}, Expires: expires}}},
+			[]string{`"expires":"2027-06-30T00:00:00Z"`, `"bob":{`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := secret.Encode(tt.v)
+			for _, want := range tt.wants {
+				if !strings.Contains(raw, want) {
+					t.Errorf("Encode = %s, want it to hold %s", raw, want)
+				}
+			}
+			got, err := secret.Parse(raw, routes)
+			if err != nil {
+				t.Fatalf("Parse(Encode(v)): %v", err)
+			}
+			if got.PlexToken != tt.v.PlexToken || len(got.Callers) != len(tt.v.Callers) {
+				t.Fatalf("Parse(Encode(v)) = %+v, want %+v", got, tt.v)
+			}
+			for name, c := range tt.v.Callers {
+				g := got.Callers[name]
+				if g.Hash != c.Hash || !slices.Equal(g.Routes, c.Routes) || (g.Routes == nil) != (c.Routes == nil) || !g.Expires.Equal(c.Expires) {
+					t.Errorf("caller %s = %+v, want %+v", name, g, c)
+				}
+			}
+		})
+	}
+}

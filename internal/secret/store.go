@@ -72,8 +72,7 @@ type Store struct {
 	log     *slog.Logger
 	routes  []string
 
-	cur     atomic.Pointer[entry]
-	fetches atomic.Int64
+	cur atomic.Pointer[entry]
 
 	mu       sync.Mutex // guards the fields below and the writes to cur
 	inflight *call      // the fetch under way, shared by every caller that needs one
@@ -237,9 +236,6 @@ func (s *Store) Prefetch() {
 	}
 	s.startLocked(context.WithTimeout(context.Background(), s.budget)).prefetch = true
 }
-
-// Fetches returns how many GetSecretValue calls the Store has made.
-func (s *Store) Fetches() int64 { return s.fetches.Load() }
 
 // cachedLocked returns the entry to answer from without fetching: a fresh
 // one (a malformed secret within its Backoff included), or a usable one while

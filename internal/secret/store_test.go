@@ -3,14 +3,16 @@ package secret_test
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 
+	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 )
@@ -30,7 +32,7 @@ func TestGetCacheHits(t *testing.T) {
 	if misses != 1 {
 		t.Errorf("misses = %d, want 1", misses)
 	}
-	wantFetches(t, f.store, 1)
+	wantFetches(t, f.api, 1)
 	if got := f.sm.Calls(); got != 1 {
 		t.Errorf("server calls = %d, want 1", got)
 	}
@@ -54,12 +56,12 @@ func TestGetTTL(t *testing.T) {
 			f.mustGet(t)
 			f.clock.Add(tt.after)
 			_, hit := f.mustGet(t)
-			wantFetches(t, f.store, tt.wantFetches)
+			wantFetches(t, f.api, tt.wantFetches)
 			if hit != (tt.wantFetches == 1) {
 				t.Errorf("hit = %v", hit)
 			}
 			f.mustGet(t) // fresh again either way
-			wantFetches(t, f.store, tt.wantFetches)
+			wantFetches(t, f.api, tt.wantFetches)
 		})
 	}
 }
@@ -101,7 +103,7 @@ func TestGetConcurrentMisses(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("%d Gets failed, first: %v", len(errs), errs[0])
 	}
-	wantFetches(t, f.store, 1)
+	wantFetches(t, f.api, 1)
 }
 
 func TestRefresh(t *testing.T) {
@@ -133,7 +135,7 @@ func TestRefresh(t *testing.T) {
 			if v.PlexToken != tt.wantToken {
 				t.Errorf("PlexToken = %q, want %q", v.PlexToken, tt.wantToken)
 			}
-			wantFetches(t, f.store, tt.wantFetches)
+			wantFetches(t, f.api, tt.wantFetches)
 			if got, hit := f.mustGet(t); !hit || got.PlexToken != tt.wantToken {
 				t.Errorf("Get after Refresh = (%q, hit %v), want the refreshed value from the cache", got.PlexToken, hit)
 			}
@@ -147,7 +149,7 @@ func TestRefreshEmptyCache(t *testing.T) {
 	if err != nil || v.PlexToken != adminToken {
 		t.Fatalf("Refresh = (%q, %v)", v.PlexToken, err)
 	}
-	wantFetches(t, f.store, 1)
+	wantFetches(t, f.api, 1)
 }
 
 func TestRefreshConcurrent(t *testing.T) {
@@ -167,7 +169,7 @@ func TestRefreshConcurrent(t *testing.T) {
 	if bad > 0 {
 		t.Fatalf("%d Refresh calls did not return the new token", bad)
 	}
-	wantFetches(t, f.store, 2)
+	wantFetches(t, f.api, 2)
 }
 
 // apiFunc lets a test answer GetSecretValue in ways no server would.
@@ -227,7 +229,8 @@ func TestGetErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sm := secrettest.NewServer(t)
-			api, id := tt.setup(t, sm)
+			inner, id := tt.setup(t, sm)
+			api := counted(inner)
 			store := secret.NewStore(api, id, secret.Options{Now: newClock().Now, Logger: testLogger(t)})
 			ctx := tt.ctx
 			if ctx == nil {
@@ -253,7 +256,7 @@ func TestGetErrors(t *testing.T) {
 				case malformed:
 					i = 0
 				}
-				wantFetches(t, store, int64(i+1))
+				wantFetches(t, api, int64(i+1))
 			}
 		})
 	}
@@ -288,7 +291,7 @@ func TestGetValueForms(t *testing.T) {
 // The store checks callers' routes against Options.Routes: a scoped secret
 // that one store reads is malformed for a store that knows no such route.
 func TestGetRouteNames(t *testing.T) {
-	scoped := `{"plexToken":"` + adminToken + `","callers":{"alice":{"key":"` + hashOf(aliceKey) + `","routes":["signin"]}}}`
+	scoped := apitest.SecretJSONWith(adminToken, apitest.Caller{Name: "alice", Key: aliceKey}.On("signin"))
 	tests := []struct {
 		name    string
 		routes  []string
@@ -367,7 +370,7 @@ func TestGetStaleWithinGrace(t *testing.T) {
 				case !s.wantErr && (err != nil || v.PlexToken != adminToken || hit != s.wantHit):
 					t.Fatalf("step %d: got (%q, hit %v, %v), want the stale value, hit %v", i, v.PlexToken, hit, err, s.wantHit)
 				}
-				wantFetches(t, f.store, s.wantFetches)
+				wantFetches(t, f.api, s.wantFetches)
 			}
 			if got, want := f.sm.Calls(), 1+5*fl.calls; got != want {
 				t.Errorf("server calls = %d, want %d", got, want)
@@ -385,7 +388,7 @@ func TestGetRecoversAfterFailure(t *testing.T) {
 	if v, hit := f.mustGet(t); v.PlexToken != adminToken || hit {
 		t.Fatalf("second Get = (%q, hit %v)", v.PlexToken, hit)
 	}
-	wantFetches(t, f.store, 2)
+	wantFetches(t, f.api, 2)
 }
 
 func TestPrefetch(t *testing.T) {
@@ -417,10 +420,10 @@ func TestPrefetch(t *testing.T) {
 			if err := <-got; err != nil {
 				t.Fatal(err)
 			}
-			wantFetches(t, f.store, tt.wantFetches)
+			wantFetches(t, f.api, tt.wantFetches)
 			f.store.Prefetch() // warm: nothing to do
 			f.mustGet(t)
-			wantFetches(t, f.store, tt.wantFetches)
+			wantFetches(t, f.api, tt.wantFetches)
 		})
 	}
 }
@@ -439,7 +442,7 @@ func TestPrefetchFailureIsQuiet(t *testing.T) {
 	if err != nil || v.PlexToken != adminToken {
 		t.Fatalf("Get = (%q, %v)", v.PlexToken, err)
 	}
-	wantFetches(t, f.store, 2)
+	wantFetches(t, f.api, 2)
 }
 
 // A caller that gives up does not spoil the shared fetch: it completes and
@@ -462,43 +465,38 @@ func TestGetCallerCancels(t *testing.T) {
 	if v, _ := f.mustGet(t); v.PlexToken != adminToken {
 		t.Fatalf("PlexToken = %q", v.PlexToken)
 	}
-	wantFetches(t, f.store, 1)
+	wantFetches(t, f.api, 1)
 }
 
 // A request that joined a prefetch which then failed (its own timeout, or
 // frozen with the environment after init and timed out on thaw) fetches once
 // itself rather than answering 503 with time left.
 func TestGetAfterJoinedPrefetchFails(t *testing.T) {
-	f := newFixture(t, secretJSON(adminToken), secret.Options{})
-	f.sm.SetFault(secrettest.Fault{Type: "AccessDeniedException", Times: 1})
-	arrivals, release := f.sm.Hold()
-	f.store.Prefetch()
-	<-arrivals
-	got := make(chan error, 1)
-	go func() {
-		v, _, err := f.store.Get(t.Context())
-		if err == nil && v.PlexToken != adminToken {
-			err = errors.New("wrong token")
+	synctest.Test(t, func(t *testing.T) {
+		api := newHeldAPI()
+		store := secret.NewStore(api, secretName, secret.Options{Logger: testLogger(t)})
+		store.Prefetch()
+		got := make(chan error, 1)
+		go func() {
+			v, _, err := store.Get(t.Context())
+			if err == nil && v.PlexToken != adminToken {
+				err = errors.New("wrong token")
+			}
+			got <- err
+		}()
+		// Both wait: the prefetch for its answer, the Get for the prefetch
+		// (only one call so far: the Get joined it rather than fetching).
+		synctest.Wait()
+		if n := api.calls.Load(); n != 1 {
+			t.Fatalf("%d calls while the prefetch is held, want 1", n)
 		}
-		got <- err
-	}()
-	waitForWaiter(t)
-	release()
-	if err := <-got; err != nil {
-		t.Fatalf("Get after a failed prefetch: %v", err)
-	}
-	wantFetches(t, f.store, 2)
-}
-
-// waitForWaiter returns once a goroutine waits in Store.wait: only a Get or
-// Refresh does, never Prefetch.
-func waitForWaiter(t *testing.T) {
-	t.Helper()
-	buf := make([]byte, 1<<20)
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if strings.Contains(string(buf[:runtime.Stack(buf, true)]), "secret.(*Store).wait(") {
-			return
+		api.answers <- heldAnswer{err: &smithy.GenericAPIError{Code: "AccessDeniedException"}}
+		api.answers <- heldAnswer{value: secretJSON(adminToken)} // the Get's own fetch
+		if err := <-got; err != nil {
+			t.Fatalf("Get after a failed prefetch: %v", err)
 		}
-	}
-	t.Fatal("no caller joined the fetch")
+		if n := api.calls.Load(); n != 2 {
+			t.Fatalf("%d calls, want 2", n)
+		}
+	})
 }

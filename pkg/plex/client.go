@@ -12,14 +12,22 @@ import (
 	"time"
 )
 
+// Defaults New applies to a Config's empty fields.
+const (
+	DefaultPlexTVURL = "https://plex.tv"
+	DefaultProduct   = "plexauth"
+	DefaultVersion   = "1.0.0"
+)
+
 // Config describes the one Client a process builds at start.
 type Config struct {
 	ServerURL        string // Plex Media Server base URL; needed by TransientToken and Source
-	PlexTVURL        string // default "https://plex.tv"
+	PlexTVURL        string // default DefaultPlexTVURL
 	ClientIdentifier string // required; keep it stable, a new one registers a new device
 
-	// X-Plex-* headers. Product and Version are always sent and default to
-	// "plexauth" and "1.0.0"; the others are sent only when set.
+	// X-Plex-* headers, each checked by ValidHeaderValue. Product and Version
+	// are always sent and default to DefaultProduct and DefaultVersion; the
+	// others are sent only when set.
 	Product, Version, Platform, PlatformVersion, Device, DeviceName string
 
 	// HTTPClient defaults to a client with a keep-alive Transport and a 30s
@@ -59,11 +67,12 @@ type Client struct {
 	server, plexTV                     *url.URL // base URLs, for Warm; server is nil when not configured
 	transient, resources, user, signIn *url.URL // endpoints; copied per request, never mutated
 
-	// warming holds, per connection pool (see warmSlot), the Warm under way:
-	// a call that starts meanwhile waits for it and reuses its connection
-	// instead of dialing a second one. nil when no Warm is in flight.
-	warming  [2]atomic.Pointer[warmCall]
-	warmSlot [2]uint8 // Host -> index in warming; both hosts share one when their URLs reach the same origin
+	// warming holds, per Host, the Warm under way: a call to that host that
+	// starts meanwhile waits for it and reuses its connection instead of
+	// dialing a second one. nil when no Warm is in flight. A function warms
+	// the one host it calls, so two hosts on one origin (a simulator serving
+	// both) need no shared entry.
+	warming [2]atomic.Pointer[warmCall]
 
 	// transientVerb indexes transientVerbs: the verb TransientToken sends
 	// first, switched once a server has shown it takes only the other.
@@ -87,13 +96,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("plex: ClientIdentifier is required")
 	}
 	if cfg.PlexTVURL == "" {
-		cfg.PlexTVURL = "https://plex.tv"
+		cfg.PlexTVURL = DefaultPlexTVURL
 	}
 	if cfg.Product == "" {
-		cfg.Product = "plexauth"
+		cfg.Product = DefaultProduct
 	}
 	if cfg.Version == "" {
-		cfg.Version = "1.0.0"
+		cfg.Version = DefaultVersion
 	}
 	header := http.Header{"Accept": {"application/json"}}
 	for _, h := range []struct{ name, value string }{
@@ -108,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 		if h.value == "" {
 			continue
 		}
-		if !validHeaderValue(h.value) {
+		if !ValidHeaderValue(h.value) {
 			return nil, fmt.Errorf("plex: %s holds a character not allowed in a header", h.name)
 		}
 		header[h.name] = []string{h.value}
@@ -155,35 +164,34 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	var err error
-	if c.plexTV, err = baseURL("PlexTVURL", cfg.PlexTVURL); err != nil {
-		return nil, err
+	if c.plexTV, err = ParseBaseURL(cfg.PlexTVURL); err != nil {
+		return nil, fmt.Errorf("plex: PlexTVURL %w", err)
 	}
 	c.user = endpoint(c.plexTV, "/api/v2/user", "")
 	c.signIn = endpoint(c.plexTV, "/api/v2/users/signin", "")
 	if cfg.ServerURL != "" {
-		if c.server, err = baseURL("ServerURL", cfg.ServerURL); err != nil {
-			return nil, err
+		if c.server, err = ParseBaseURL(cfg.ServerURL); err != nil {
+			return nil, fmt.Errorf("plex: ServerURL %w", err)
 		}
 		c.transient = endpoint(c.server, "/security/token", "type=delegation&scope=all")
 		c.resources = endpoint(c.server, "/security/resources", "")
-		if c.server.Scheme != c.plexTV.Scheme || c.server.Host != c.plexTV.Host {
-			c.warmSlot[PlexTVHost] = 1 // distinct origins, distinct pools
-		}
 	}
 	return c, nil
 }
 
-// baseURL parses an http(s) base URL. Credentials, a query or a fragment are
-// refused: they would end up in every request (and in error strings). Whether
-// plain http is acceptable is the deployment's call, made where settings are
-// checked (internal/config), not here: tests and tools use loopback http.
-func baseURL(name, raw string) (*url.URL, error) {
+// ParseBaseURL parses an absolute http(s) base URL with a host. Credentials,
+// a query or a fragment are refused: they would end up in every request (and
+// in error strings). The error never quotes raw; its text is a predicate
+// meant to follow the setting's name ("PlexTVURL must be ..."). Whether plain
+// http is acceptable is the deployment's call, made where settings are checked
+// (internal/config), not here: tests and tools use loopback http.
+func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("plex: %s must be an absolute http or https URL", name)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" {
+		return nil, errors.New("must be an absolute http or https URL with a host")
 	}
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, fmt.Errorf("plex: %s must not hold credentials, a query or a fragment", name)
+		return nil, errors.New("must not hold credentials, a query or a fragment")
 	}
 	return u, nil
 }
@@ -196,11 +204,13 @@ func endpoint(base *url.URL, path, query string) *url.URL {
 	return &u
 }
 
-// validHeaderValue refuses control characters, which net/http would reject
-// on every request anyway.
-func validHeaderValue(s string) bool {
+// ValidHeaderValue reports whether s can travel as an X-Plex-* header value:
+// no control characters. A tab is refused too, although HTTP allows it inside
+// a value: in these identifiers it can only be a paste mistake, and at either
+// end a server strips it, so Plex would see another value than configured.
+func ValidHeaderValue(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+		if c := s[i]; c < 0x20 || c == 0x7f {
 			return false
 		}
 	}
@@ -225,7 +235,7 @@ func (c *Client) Warm(ctx context.Context, h Host) error {
 	}
 	// Calls to h that start while this Warm is in flight wait for it, so
 	// they reuse its connection rather than dial another.
-	slot := &c.warming[c.warmSlot[h]]
+	slot := &c.warming[h]
 	if w := (&warmCall{done: make(chan struct{})}); slot.CompareAndSwap(nil, w) {
 		defer func() {
 			slot.Store(nil)
@@ -243,7 +253,7 @@ func (c *Client) Warm(ctx context.Context, h Host) error {
 // awaitWarm waits, at most until ctx ends, for a Warm of h in flight. Once
 // no Warm is under way (the steady state) it costs one atomic load.
 func (c *Client) awaitWarm(ctx context.Context, h Host) {
-	w := c.warming[c.warmSlot[h]].Load()
+	w := c.warming[h].Load()
 	if w == nil {
 		return
 	}

@@ -25,12 +25,16 @@ func TestNew(t *testing.T) {
 		{"unparsable server URL", Config{ClientIdentifier: "id", ServerURL: "http://[::1"}, "ServerURL must be an absolute"},
 		{"other scheme", Config{ClientIdentifier: "id", ServerURL: "ftp://127.0.0.1"}, "ServerURL must be an absolute"},
 		{"no host", Config{ClientIdentifier: "id", PlexTVURL: "https://"}, "PlexTVURL must be an absolute"},
+		{"port without a host", Config{ClientIdentifier: "id", ServerURL: "http://:32400"}, "ServerURL must be an absolute"},
 		{"opaque", Config{ClientIdentifier: "id", PlexTVURL: "https:plex.tv"}, "PlexTVURL must be an absolute"},
 		{"credentials", Config{ClientIdentifier: "id", ServerURL: "http://u:secret@127.0.0.1"}, "must not hold credentials"},
 		{"query", Config{ClientIdentifier: "id", ServerURL: "http://127.0.0.1/?X-Plex-Token=t"}, "must not hold credentials, a query"},
 		{"fragment", Config{ClientIdentifier: "id", PlexTVURL: "https://plex.tv/#x"}, "a fragment"},
 		{"newline in header", Config{ClientIdentifier: "id\nX-Evil: 1"}, "X-Plex-Client-Identifier holds a character"},
 		{"control in device name", Config{ClientIdentifier: "id", DeviceName: "a\x00b"}, "X-Plex-Device-Name holds"},
+		{"tab in version", Config{ClientIdentifier: "id", Version: "1.0\t0"}, "X-Plex-Version holds"},
+		{"DEL in product", Config{ClientIdentifier: "id", Product: "plex\x7fauth"}, "X-Plex-Product holds"},
+		{"non-ASCII device name", Config{ClientIdentifier: "id", DeviceName: "Wohnzimmer – Küche"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,10 +333,38 @@ func TestCallWaitsForWarm(t *testing.T) {
 			if n := g.n.Load(); n != 1 {
 				t.Errorf("%d connections, want the warmed one reused", n)
 			}
-			if c.warming[c.warmSlot[tt.h]].Load() != nil {
+			if c.warming[tt.h].Load() != nil {
 				t.Error("Warm returned but is still marked in flight")
 			}
 		})
+	}
+}
+
+// TestWarmIsPerHost: a Warm makes calls to its own host wait, never calls to
+// the other host, even when one server answers for both (a simulator): each
+// function calls the one host it warms.
+func TestWarmIsPerHost(t *testing.T) {
+	g := newWarmGate(t)
+	c, _ := testClient(t, Config{ServerURL: g.URL, PlexTVURL: g.URL})
+	waiting := make(chan struct{}, 1)
+	c.warmWait = func() { waiting <- struct{}{} }
+
+	warmErr := make(chan error, 1)
+	go func() { warmErr <- c.Warm(context.Background(), ServerHost) }()
+	<-g.heads // the server's Warm is held
+	userErr := make(chan error, 1)
+	go func() { _, err := c.User(context.Background(), testToken); userErr <- err }()
+	select {
+	case <-waiting:
+		t.Fatal("a plex.tv call waited for the server's Warm")
+	case err := <-userErr:
+		if err != nil {
+			t.Fatalf("User while the server's Warm is held: %v", err)
+		}
+	}
+	g.open()
+	if err := <-warmErr; err != nil {
+		t.Fatalf("Warm: %v", err)
 	}
 }
 

@@ -80,7 +80,7 @@ func checkToken(op, token string) error {
 	switch {
 	case token == "":
 		return invalid(op, "token is empty")
-	case !validHeaderValue(token):
+	case !ValidHeaderValue(token):
 		return invalid(op, "token holds a character not allowed in a header")
 	}
 	return nil

@@ -7,8 +7,6 @@ package apitest
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -61,25 +59,7 @@ func SecretJSON(adminToken string) string { return SecretJSONWith(adminToken, Te
 // SecretJSONWith is ValueWith as it is stored in Secrets Manager: a caller
 // on every route without expiry in the string form, any other as an object.
 func SecretJSONWith(adminToken string, callers ...Caller) string {
-	entries := make(map[string]any, len(callers))
-	for _, c := range callers {
-		sum := sha256.Sum256([]byte(c.Key))
-		hash := "sha256:" + hex.EncodeToString(sum[:])
-		if c.Routes == nil && c.Expires.IsZero() {
-			entries[c.Name] = hash
-			continue
-		}
-		obj := map[string]any{"key": hash}
-		if c.Routes != nil {
-			obj["routes"] = c.Routes
-		}
-		if !c.Expires.IsZero() {
-			obj["expires"] = c.Expires.Format(time.RFC3339)
-		}
-		entries[c.Name] = obj
-	}
-	b, _ := json.Marshal(map[string]any{"plexToken": adminToken, "callers": entries})
-	return string(b)
+	return secret.Encode(ValueWith(adminToken, callers...))
 }
 
 // KeyValue is a secret holding plexToken and the test caller with its own
