@@ -1,6 +1,7 @@
 package deploytest
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,11 +54,11 @@ func lambdaDeps(t *testing.T, patterns ...string) map[string][]string {
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 	out, err := cmd.Output()
 	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, exit.Stderr)
 		}
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		t.Fatalf("go %s: %v", strings.Join(args, " "), err)
 	}
 	deps := map[string][]string{}
 	for line := range strings.Lines(string(out)) {
