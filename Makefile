@@ -43,7 +43,7 @@ FUZZTIME ?= 20000x
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build test lint run bench fuzz clean FORCE
+.PHONY: help build test test-short lint run bench fuzz clean FORCE
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[A-Za-z_%-]+:.*## / { printf "  %-24s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -75,6 +75,11 @@ test: ## go vet, then every test (with the race detector where a C compiler is i
 	$(GO) vet ./...
 	@[ -n "$(RACE)" ] || echo "note: cgo is off (no C compiler): testing without the race detector"
 	$(GO) test $(RACE) -count=1 ./...
+
+# -short skips the suites that build binaries or start moto_server and
+# cfn-lint (see README, Development); make test and CI run them all.
+test-short: ## The quick loop: go test -short (no binary builds, moto or cfn-lint)
+	$(GO) test -short -count=1 ./...
 
 lint: ## go vet, gofmt, staticcheck and cfn-lint
 	$(GO) vet ./...

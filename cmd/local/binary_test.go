@@ -16,6 +16,9 @@ import (
 // TestBinary builds the command and runs it as `make run` does: it serves
 // the printed lines and exits 0 on Ctrl-C (SIGINT).
 func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs cmd/local; skipped with -short")
+	}
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGINT cannot be sent to a process on windows")
 	}

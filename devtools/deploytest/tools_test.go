@@ -41,6 +41,9 @@ func makeEnv(extra ...string) []string {
 }
 
 func TestCfnLint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cfn-lint (seconds of Python start-up); skipped with -short")
+	}
 	t.Parallel() // a few seconds of Python start-up
 	bin := needTool(t, "cfn-lint")
 	cmd := exec.Command(bin, "template.yaml")

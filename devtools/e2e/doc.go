@@ -1,8 +1,9 @@
 // Package e2e holds the end-to-end tests of the four Lambda functions. Each
 // test builds a function's real bootstrap (-tags lambda.norpc) for the host
 // and drives it through the Lambda Runtime API emulator (devtools/runtimeapi),
-// with its secret in moto (or the pure-Go Secrets Manager stand-in) and Plex
-// in the simulator (pkg/plex/plextest), all on 127.0.0.1.
+// with its secret in the in-process Secrets Manager stand-in
+// (internal/secret/secrettest) and Plex in the simulator (pkg/plex/plextest),
+// all on 127.0.0.1.
 //
 // The package has no code besides this file: everything is in its tests.
 package e2e

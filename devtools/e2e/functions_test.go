@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexauth/plexauth/devtools/motoserver"
 	"github.com/plexauth/plexauth/internal/api/apitest"
+	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -82,22 +82,25 @@ func scenarios(f function) []scenario {
 	return rows
 }
 
-// TestFunctions runs every function's bootstrap against one moto for the
-// whole test binary, each function with its own secret and simulator so
-// that they run in parallel. It covers the scenarios, the sample events,
-// an admin token rotation, a missing secret and, last, the logs of it all.
+// TestFunctions runs every function's bootstrap against one Secrets Manager
+// stand-in for the whole test binary, each function with its own secret and
+// simulator so that they run in parallel. It covers the scenarios, the
+// sample events, an admin token rotation, a missing secret and, last, the
+// logs of it all. (The real SDK against moto's protocol is proven once, in
+// internal/secret; here the bootstraps are under test.)
 func TestFunctions(t *testing.T) {
-	moto := motoserver.Start(t)
+	sm := secrettest.NewServer(t)
 	root := moduleRoot(t)
 	for _, f := range functions {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
 			sim := plextest.NewServer()
 			t.Cleanup(sim.Close)
-			arn := motoserver.CreateSecret(t, moto, "plexauth-e2e-"+f.name, secretJSON(plextest.AdminToken))
-			in := start(t, f, functionEnv(f.name, sim.URL, moto, arn))
+			name := "plexauth-e2e-" + f.name
+			arn := sm.Put(name, secretJSON(plextest.AdminToken))
+			in := start(t, f, functionEnv(f.name, sim.URL, sm.URL, arn))
 			// A secret that does not exist: the function answers 503 and stays up.
-			missing := start(t, f, functionEnv(f.name, sim.URL, moto, arn+"-missing"))
+			missing := start(t, f, functionEnv(f.name, sim.URL, sm.URL, arn+"-missing"))
 
 			for _, sc := range scenarios(f) {
 				t.Run(sc.name, func(t *testing.T) {
@@ -141,7 +144,7 @@ func TestFunctions(t *testing.T) {
 
 			const rotated = "rotated-admin-token-0002"
 			t.Run("rotation", func(t *testing.T) {
-				motoserver.PutSecretValue(t, moto, arn, secretJSON(rotated))
+				sm.Put(name, secretJSON(rotated)) // a new AWSCURRENT version, as a rotation makes
 				sim.SetAdminToken(rotated)
 				ok := authorized(f.ok)
 				first := in.invoke(t, ok.JSON())

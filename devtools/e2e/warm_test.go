@@ -11,9 +11,9 @@ import (
 // warmInvocations is how many invocations follow the cold one.
 const warmInvocations = 1000
 
-// TestWarmInvocationsSkipSecretsManager counts Secrets Manager calls, which
-// moto cannot, with the stand-in: after the cold start's one fetch, warm
-// invocations within the TTL make none.
+// TestWarmInvocationsSkipSecretsManager counts the stand-in's Secrets
+// Manager calls: after the cold start's one fetch, warm invocations within
+// the TTL make none.
 func TestWarmInvocationsSkipSecretsManager(t *testing.T) {
 	for _, f := range functions {
 		t.Run(f.name, func(t *testing.T) {

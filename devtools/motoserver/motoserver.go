@@ -1,14 +1,16 @@
-// Package motoserver runs moto_server, a local AWS stand-in, for tests that
-// want the real AWS SDK against a real Secrets Manager protocol implementation.
+// Package motoserver runs moto_server, a local AWS stand-in, for the one test
+// that proves the real AWS SDK and the secret store against a real Secrets
+// Manager protocol implementation (internal/secret's TestMoto); everything
+// else uses the in-process stand-in, internal/secret/secrettest.
 //
 // moto_server may be missing on a fresh machine: the test is then skipped
 // with a message saying so, unless the environment variable CI is set, and
-// then it fails.
+// then it fails. With -short the test is skipped too: moto takes seconds to
+// start.
 package motoserver
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -34,13 +36,7 @@ type Server struct {
 	once   sync.Once
 }
 
-// Start starts moto_server on a free loopback port and returns its endpoint.
-func Start(t testing.TB) (endpoint string) {
-	t.Helper()
-	return StartServer(t).URL
-}
-
-// StartServer is Start for a test that needs to stop the server early.
+// StartServer starts moto_server on a free loopback port.
 func StartServer(t testing.TB) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("moto_server")
@@ -49,6 +45,10 @@ func StartServer(t testing.TB) *Server {
 			t.Fatal("moto_server is not on PATH and CI is set: install it with pip install 'moto[server]'")
 		}
 		t.Skip("moto_server is not on PATH (pip install 'moto[server]'); skipping the tests against moto")
+	}
+	// After the lookup: a missing moto_server is reported alike with -short.
+	if testing.Short() {
+		t.Skip("starts moto_server (seconds); skipped with -short")
 	}
 	// The free port can be taken between probing and binding: try again then.
 	for attempt := 1; ; attempt++ {
@@ -122,21 +122,6 @@ func answers(c *http.Client, url string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
-}
-
-// Reset forgets everything the server holds (moto's reset API), for tests
-// that share one server.
-func Reset(t testing.TB, endpoint string) {
-	t.Helper()
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, endpoint+"/moto-api/reset", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("moto reset: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("moto reset: HTTP %d", resp.StatusCode)
-	}
 }
 
 func freePort(t testing.TB) int {

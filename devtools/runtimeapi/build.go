@@ -26,8 +26,14 @@ type build struct {
 // the function is deployed (-tags lambda.norpc -trimpath -ldflags=-s, CGO_ENABLED=0) but for the
 // host, and returns the path of a bootstrap binary in t.TempDir(). The compile runs once per
 // package per test binary; later calls only copy the result.
+//
+// With -short it skips the test instead: compiling a function takes seconds, and every test that
+// runs a bootstrap starts here (e2e, the emulator's process tests, the cold-start suite).
 func Build(t testing.TB, pkgDir string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("runtimeapi: builds ./%s (go build); skipped with -short", filepath.ToSlash(pkgDir))
+	}
 	root, err := ModuleRoot()
 	if err != nil {
 		t.Fatalf("runtimeapi: %v", err)

@@ -2,6 +2,8 @@ package secret_test
 
 import (
 	"errors"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,8 +14,10 @@ import (
 )
 
 // TestMoto runs the Store through the real SDK against moto_server, found
-// through the environment as in the functions. One server serves every
-// subtest (each on its own secret); the last one stops it.
+// through the environment as in the functions: the one test that proves the
+// client against the real protocol (the others, e2e included, use the
+// in-process stand-in), and the test of the motoserver runner. One server
+// serves every subtest (each on its own secret); the last one stops it.
 func TestMoto(t *testing.T) {
 	start := time.Now()
 	moto := motoserver.StartServer(t)
@@ -28,6 +32,9 @@ func TestMoto(t *testing.T) {
 
 	t.Run("cache hits", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/hits", secretJSON(adminToken))
+		if !strings.Contains(arn, ":secret:plexauth/hits") {
+			t.Errorf("ARN = %q", arn)
+		}
 		store, api := newStore(t, arn, newClock())
 		for range 1000 {
 			if v, _, err := store.Get(t.Context()); err != nil || v.PlexToken != adminToken {
@@ -142,6 +149,11 @@ func TestMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 		moto.Stop()
+		moto.Stop() // again: nothing happens
+		if resp, err := http.Get(moto.URL + "/moto-api/"); err == nil {
+			resp.Body.Close()
+			t.Fatal("moto_server still answers after Stop")
+		}
 
 		cold, _ := newStore(t, arn, c)
 		if _, _, err := cold.Get(t.Context()); !errors.Is(err, secret.ErrUnavailable) || secret.Kind(err) != "unreachable" {
