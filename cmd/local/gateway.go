@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/plexauth/plexauth/devtools/apigw"
 	"github.com/plexauth/plexauth/internal/api"
 )
 
@@ -50,7 +51,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	ev := toEvent(r, body, time.Now())
+	ev := apigw.Event(r, body, apigw.Options{})
 
 	// Like a Lambda invocation: a deadline the handler keeps its margin
 	// from, and a request id that its log line carries.

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/plexauth/plexauth/internal/api"
+	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
@@ -262,8 +261,7 @@ func TestSecretsManager(t *testing.T) {
 	const key = "sm-caller-key-0001"
 	sm := secrettest.NewServer(t)
 	secrettest.SetEnv(t, sm.URL)
-	sum := sha256.Sum256([]byte(key))
-	arn := sm.Put("plexauth", `{"plexToken":"`+plextest.AdminToken+`","callers":{"ci":"sha256:`+hex.EncodeToString(sum[:])+`"}}`)
+	arn := sm.Put("plexauth", apitest.SecretJSONWith(plextest.AdminToken, apitest.Caller{Name: "ci", Key: key}))
 
 	s := startRun(t, "-secret-arn", arn)
 	if s.key != "" || len(s.curls) == 0 || !strings.Contains(s.curls[0], "<caller-key>") {

@@ -1,11 +1,16 @@
 package apitest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"maps"
-	"net/url"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/plexauth/plexauth/devtools/apigw"
 )
 
 // Event describes a request; JSON renders it as API Gateway would send it.
@@ -33,78 +38,55 @@ func (e Event) With(name, value string) Event {
 	return e
 }
 
-// JSON renders e as an API Gateway HTTP API payload 2.0 event: lower-case
-// headers, decoded query parameters with repeated keys joined by commas, the
-// method and path under requestContext.http.
-func (e Event) JSON() []byte {
-	headers := map[string]string{
-		"host":              "abc123.execute-api.us-east-1.amazonaws.com",
-		"user-agent":        "apitest",
-		"x-forwarded-for":   "192.0.2.10",
-		"x-forwarded-port":  "443",
-		"x-forwarded-proto": "https",
-	}
+// The fixed parts of every test event: API Gateway's address, the caller's,
+// and a request id and time, so that a run reads the same every time.
+const (
+	gatewayHost = "abc123.execute-api.us-east-1.amazonaws.com"
+	callerAddr  = "192.0.2.10:54321"
+	requestID   = "apigw-req-1"
+)
+
+var requestTime = time.Date(2025, 3, 12, 19, 3, 58, 0, time.UTC)
+
+// Request returns e as the HTTPS request a caller sends API Gateway.
+func (e Event) Request() *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "https://"+gatewayHost+"/", nil)
+	r.Method = e.Method // as it is: a test may send one no client would
+	r.URL.Path, r.URL.RawQuery = e.Path, e.Query
+	r.RemoteAddr = callerAddr
+	r.ContentLength = int64(len(e.Body))
+	r.Header.Set("User-Agent", "apitest")
 	for k, v := range e.Headers {
-		headers[strings.ToLower(k)] = v
-	}
-	routeKey := "ANY " + e.Path // every route is declared on ANY
-	reqID := e.RequestID
-	if reqID == "" {
-		reqID = "apigw-req-1"
-	}
-	ev := map[string]any{
-		"version":        "2.0",
-		"routeKey":       routeKey,
-		"rawPath":        e.Path,
-		"rawQueryString": e.Query,
-		"headers":        headers,
-		"requestContext": map[string]any{
-			"accountId":    "123456789012",
-			"apiId":        "abc123",
-			"domainName":   "abc123.execute-api.us-east-1.amazonaws.com",
-			"domainPrefix": "abc123",
-			"http": map[string]any{
-				"method":    e.Method,
-				"path":      e.Path,
-				"protocol":  "HTTP/1.1",
-				"sourceIp":  "192.0.2.10",
-				"userAgent": "apitest",
-			},
-			"requestId": reqID,
-			"routeKey":  routeKey,
-			"stage":     "$default",
-			"time":      "12/Mar/2025:19:03:58 +0000",
-			"timeEpoch": 1741806238000,
-		},
-		"isBase64Encoded": e.Base64,
-	}
-	if q := queryParameters(e.Query); q != nil {
-		ev["queryStringParameters"] = q
-	}
-	if e.Body != "" {
-		body := e.Body
-		if e.Base64 {
-			body = base64.StdEncoding.EncodeToString([]byte(body))
+		if strings.EqualFold(k, "host") {
+			r.Host = v
+			continue
 		}
-		ev["body"] = body
+		r.Header.Set(k, v)
 	}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		panic(err) // maps of strings: cannot happen
-	}
-	return b
+	return r
 }
 
-func queryParameters(raw string) map[string]string {
-	v, err := url.ParseQuery(raw)
-	if err != nil || len(v) == 0 {
-		return nil
+// Payload returns e as the payload 2.0 event API Gateway sends the function:
+// its body base64-encoded only when e says so.
+func (e Event) Payload() events.APIGatewayV2HTTPRequest {
+	reqID := e.RequestID
+	if reqID == "" {
+		reqID = requestID
 	}
-	out := make(map[string]string, len(v))
-	for k, vs := range v {
-		out[k] = strings.Join(vs, ",")
+	opt := apigw.Options{RequestID: reqID, Time: requestTime, Encoding: apigw.Plain}
+	if e.Base64 {
+		opt.Encoding = apigw.Base64
 	}
-	return out
+	return apigw.Event(e.Request(), []byte(e.Body), opt)
+}
+
+// JSON is Payload as the JSON the Lambda runtime receives.
+func (e Event) JSON() []byte {
+	b, err := json.Marshal(e.Payload())
+	if err != nil {
+		panic(err) // strings and maps of strings: cannot happen
+	}
+	return b
 }
 
 // WithBody returns a copy of e with a body and, unless contentType is

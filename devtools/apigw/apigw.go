@@ -1,4 +1,8 @@
-package main
+// Package apigw builds the event API Gateway HTTP API sends a function with
+// payload format 2.0, from an *http.Request. It is the one builder: the
+// local gateway (cmd/local) and the test helpers (apitest.Event) both use
+// it. It does not ship: no function links it.
+package apigw
 
 import (
 	"crypto/rand"
@@ -14,13 +18,29 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// maxBody is API Gateway's payload limit; the handlers enforce their own,
-// smaller one on what gets through.
-const maxBody = 10 << 20
+// Encoding says how the body goes into the event.
+type Encoding int
 
-// toEvent turns r and its body into the event API Gateway HTTP API sends
-// with payload format 2.0 for the route ANY <path>, as the template declares.
-func toEvent(r *http.Request, body []byte, now time.Time) events.APIGatewayV2HTTPRequest {
+const (
+	// ByType is API Gateway's rule: text/* and JSON bodies as they are,
+	// everything else, forms included, in base64.
+	ByType Encoding = iota
+	// Plain sends every body as it is, as sam local and other callers may.
+	Plain
+	// Base64 sends every body base64-encoded.
+	Base64
+)
+
+// Options are what a test pins and the local gateway leaves to chance.
+type Options struct {
+	RequestID string    // requestContext.requestId; "": random, in API Gateway's shape
+	Time      time.Time // requestContext.time; zero: now
+	Encoding  Encoding
+}
+
+// Event turns r and its body into the event for the route ANY <path>, as
+// the template declares every route.
+func Event(r *http.Request, body []byte, opt Options) events.APIGatewayV2HTTPRequest {
 	routeKey := "ANY " + r.URL.Path
 	headers := map[string]string{}
 	var cookies []string
@@ -46,13 +66,24 @@ func toEvent(r *http.Request, body []byte, now time.Time) events.APIGatewayV2HTT
 	}
 	sourceIP := remoteIP(r.RemoteAddr)
 	headers["x-forwarded-for"] = sourceIP
-	headers["x-forwarded-proto"] = "http"
+	headers["x-forwarded-proto"], headers["x-forwarded-port"] = "http", "80"
+	if r.TLS != nil {
+		headers["x-forwarded-proto"], headers["x-forwarded-port"] = "https", "443"
+	}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if _, port, err := net.SplitHostPort(a.String()); err == nil {
 			headers["x-forwarded-port"] = port
 		}
 	}
 
+	now := opt.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
+	reqID := opt.RequestID
+	if reqID == "" {
+		reqID = requestID()
+	}
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:               "2.0",
 		RouteKey:              routeKey,
@@ -65,7 +96,7 @@ func toEvent(r *http.Request, body []byte, now time.Time) events.APIGatewayV2HTT
 			RouteKey:     routeKey,
 			AccountID:    "local",
 			Stage:        "$default",
-			RequestID:    requestID(),
+			RequestID:    reqID,
 			APIID:        "local",
 			DomainName:   r.Host,
 			DomainPrefix: strings.Split(r.Host, ".")[0],
@@ -81,19 +112,21 @@ func toEvent(r *http.Request, body []byte, now time.Time) events.APIGatewayV2HTT
 		},
 	}
 	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) {
-			ev.Body = string(body)
-		} else {
+		encode := opt.Encoding == Base64 || opt.Encoding == ByType && !isText(r.Header.Get("Content-Type"))
+		if encode {
 			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		} else {
+			ev.Body = string(body)
 		}
 	}
 	return ev
 }
 
 // joinQuery decodes the query as API Gateway does: repeated names joined
-// with commas, nil when there is none.
+// with commas, pairs that do not decode left out, nil when none is left
+// (the handler then reads, and rejects, the raw query string).
 func joinQuery(raw string) map[string]string {
-	q, _ := url.ParseQuery(raw) // keep what parses, as API Gateway does
+	q, _ := url.ParseQuery(raw) // keep what parses
 	if len(q) == 0 {
 		return nil
 	}
@@ -105,7 +138,7 @@ func joinQuery(raw string) map[string]string {
 }
 
 // isText follows API Gateway HTTP API: only text/* and JSON bodies are
-// passed as they are; everything else, forms included, arrives in base64.
+// passed as they are.
 func isText(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
@@ -126,43 +159,4 @@ func requestID() string {
 	b := make([]byte, 10)
 	rand.Read(b)
 	return base64.StdEncoding.EncodeToString(b)
-}
-
-// writeResponse sends the handler's answer as API Gateway would.
-func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) {
-	h := w.Header()
-	for k, v := range resp.Headers {
-		h.Set(k, v)
-	}
-	for k, vs := range resp.MultiValueHeaders {
-		for _, v := range vs {
-			h.Add(k, v)
-		}
-	}
-	for _, c := range resp.Cookies {
-		h.Add("Set-Cookie", c)
-	}
-	body := []byte(resp.Body)
-	if resp.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
-			writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
-			return
-		}
-	}
-	status := resp.StatusCode
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
-	w.Write(body)
-}
-
-// writeMessage is API Gateway's own error shape, as in {"message":"Not Found"},
-// with the no-store every answer here carries.
-func writeMessage(w http.ResponseWriter, status int, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write([]byte(`{"message":"` + message + `"}`))
 }

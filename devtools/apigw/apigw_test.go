@@ -1,18 +1,19 @@
-package main
+package apigw
 
 import (
+	"context"
+	"crypto/tls"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 )
 
-func TestToEvent(t *testing.T) {
+func TestEvent(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 2, 0, time.UTC)
 	binary := []byte{0x00, 0xff, 0x10}
 	tests := []struct {
@@ -26,6 +27,7 @@ func TestToEvent(t *testing.T) {
 		headers map[string]string // a subset of the event's headers
 		evBody  string
 		base64  bool
+		opt     Options
 	}{
 		{name: "plain get", method: "GET", target: "/token-details",
 			headers: map[string]string{"host": "example.com", "x-forwarded-for": "192.0.2.1", "x-forwarded-proto": "http"}},
@@ -50,6 +52,17 @@ func TestToEvent(t *testing.T) {
 			evBody: base64.StdEncoding.EncodeToString(binary), base64: true},
 		{name: "no content type in base64", method: "POST", target: "/signin", body: []byte("x"),
 			evBody: base64.StdEncoding.EncodeToString([]byte("x")), base64: true},
+		{name: "plain keeps a form as it is", method: "POST", target: "/signin", opt: Options{Encoding: Plain},
+			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, body: []byte("login=a"), evBody: "login=a"},
+		{name: "base64 encodes json too", method: "POST", target: "/signin", opt: Options{Encoding: Base64},
+			header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{}`),
+			evBody: base64.StdEncoding.EncodeToString([]byte(`{}`)), base64: true},
+		{name: "empty body never encoded", method: "POST", target: "/signin", opt: Options{Encoding: Base64}},
+		{name: "query keeps what decodes", method: "GET", target: "/sources?a=1&source=%zz",
+			query: map[string]string{"a": "1"}},
+		{name: "query that does not decode at all", method: "GET", target: "/sources?source=%zz"},
+		{name: "pinned request id and time", method: "GET", target: "/sources",
+			opt: Options{RequestID: "req-1", Time: time.Date(2025, 3, 12, 19, 3, 58, 0, time.FixedZone("x", 3600))}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,7 +70,11 @@ func TestToEvent(t *testing.T) {
 			for k, vs := range tt.header {
 				r.Header[k] = vs
 			}
-			ev := toEvent(r, tt.body, now)
+			opt := tt.opt
+			if opt.Time.IsZero() {
+				opt.Time = now
+			}
+			ev := Event(r, tt.body, opt)
 
 			path, rawQuery, _ := strings.Cut(tt.target, "?")
 			rc := ev.RequestContext
@@ -66,8 +83,12 @@ func TestToEvent(t *testing.T) {
 				t.Errorf("version %q route %q/%q path %q query %q http %+v", ev.Version, ev.RouteKey, rc.RouteKey, ev.RawPath, ev.RawQueryString, rc.HTTP)
 			}
 			if rc.Stage != "$default" || rc.AccountID != "local" || rc.APIID != "local" || rc.DomainName != "example.com" ||
-				rc.HTTP.SourceIP != "192.0.2.1" || rc.RequestID == "" || rc.TimeEpoch != now.UnixMilli() || rc.Time != "01/Jan/2026:00:00:02 +0000" {
+				rc.HTTP.SourceIP != "192.0.2.1" || rc.RequestID == "" || rc.TimeEpoch != opt.Time.UnixMilli() ||
+				rc.Time != opt.Time.UTC().Format("02/Jan/2006:15:04:05 +0000") {
 				t.Errorf("request context %+v", rc)
+			}
+			if tt.opt.RequestID != "" && rc.RequestID != tt.opt.RequestID {
+				t.Errorf("request id %q, want %q", rc.RequestID, tt.opt.RequestID)
 			}
 			if !reflect.DeepEqual(ev.QueryStringParameters, tt.query) {
 				t.Errorf("query = %v, want %v", ev.QueryStringParameters, tt.query)
@@ -90,37 +111,33 @@ func TestToEvent(t *testing.T) {
 	}
 }
 
-func TestWriteResponse(t *testing.T) {
-	tests := []struct {
-		name    string
-		resp    events.APIGatewayV2HTTPResponse
-		status  int
-		body    string
-		headers http.Header
-	}{
-		{name: "json", resp: events.APIGatewayV2HTTPResponse{StatusCode: 403, Headers: map[string]string{"Content-Type": "application/json"}, Body: `{}`},
-			status: 403, body: `{}`, headers: http.Header{"Content-Type": {"application/json"}}},
-		{name: "base64 body decoded", resp: events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "aGk=", IsBase64Encoded: true},
-			status: 200, body: "hi"},
-		{name: "cookies and multi-value headers", resp: events.APIGatewayV2HTTPResponse{StatusCode: 200,
-			Cookies: []string{"a=1", "b=2"}, MultiValueHeaders: map[string][]string{"X-Two": {"1", "2"}}},
-			status: 200, headers: http.Header{"Set-Cookie": {"a=1", "b=2"}, "X-Two": {"1", "2"}}},
-		{name: "no status means 200", resp: events.APIGatewayV2HTTPResponse{Body: "x"}, status: 200, body: "x"},
-		{name: "bad base64", resp: events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "!", IsBase64Encoded: true},
-			status: 500, body: `{"message":"Internal Server Error"}`},
+// TestEventDefaults: without options the event gets a fresh random request
+// id and the current time; the scheme and port come from the connection.
+func TestEventDefaults(t *testing.T) {
+	r := httptest.NewRequest("GET", "http://example.com/sources", nil)
+	before := time.Now()
+	a, b := Event(r, nil, Options{}), Event(r, nil, Options{})
+	if a.RequestContext.RequestID == "" || a.RequestContext.RequestID == b.RequestContext.RequestID {
+		t.Errorf("request ids %q and %q, want two different ones", a.RequestContext.RequestID, b.RequestContext.RequestID)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := httptest.NewRecorder()
-			writeResponse(w, tt.resp)
-			if w.Code != tt.status || w.Body.String() != tt.body {
-				t.Errorf("got %d %q, want %d %q", w.Code, w.Body, tt.status, tt.body)
-			}
-			for k, v := range tt.headers {
-				if got := w.Header().Values(k); !reflect.DeepEqual(got, v) {
-					t.Errorf("header %s = %v, want %v", k, got, v)
-				}
-			}
-		})
+	if got := a.RequestContext.TimeEpoch; got < before.UnixMilli() || got > time.Now().UnixMilli() {
+		t.Errorf("timeEpoch %d, want now", got)
+	}
+	if a.Headers["x-forwarded-proto"] != "http" || a.Headers["x-forwarded-port"] != "80" {
+		t.Errorf("plain HTTP forwarded as %q port %q", a.Headers["x-forwarded-proto"], a.Headers["x-forwarded-port"])
+	}
+
+	r = httptest.NewRequest("GET", "https://example.com/sources", nil)
+	if r.TLS == nil {
+		r.TLS = &tls.ConnectionState{}
+	}
+	if ev := Event(r, nil, Options{}); ev.Headers["x-forwarded-proto"] != "https" || ev.Headers["x-forwarded-port"] != "443" {
+		t.Errorf("TLS forwarded as %q port %q", ev.Headers["x-forwarded-proto"], ev.Headers["x-forwarded-port"])
+	}
+
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 3000}
+	r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, addr))
+	if ev := Event(r, nil, Options{}); ev.Headers["x-forwarded-port"] != "3000" {
+		t.Errorf("x-forwarded-port %q, want the listener's 3000", ev.Headers["x-forwarded-port"])
 	}
 }
