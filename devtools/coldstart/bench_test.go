@@ -1,9 +1,13 @@
 package coldstart_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,60 +25,139 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
-// rtt is the round-trip time the proxies add: COLDSTART_RTT (a Go
-// duration), default 20ms.
-func rtt(b *testing.B) time.Duration {
-	v := os.Getenv("COLDSTART_RTT")
-	if v == "" {
-		return 20 * time.Millisecond
+// Case is one network: Secrets Manager SM away, Plex Plex away (round trips).
+type Case struct{ SM, Plex time.Duration }
+
+func (c Case) String() string {
+	return fmt.Sprintf("sm%d-plex%d", c.SM.Milliseconds(), c.Plex.Milliseconds())
+}
+
+// envList reads a comma-separated benchmark setting, or def.
+func envList(name, def string) []string { return strings.Split(cmp.Or(os.Getenv(name), def), ",") }
+
+// cases are COLDSTART_CASES ("sm/plex" round trips in ms, comma-separated):
+// by default no latency, the old 20/20, and Secrets Manager in the region
+// with Plex 20 and 80 ms away.
+func cases(b *testing.B) []Case {
+	var out []Case
+	for _, v := range envList("COLDSTART_CASES", "0/0,20/20,2/20,2/80") {
+		sm, px, ok := strings.Cut(v, "/")
+		a, err1 := strconv.Atoi(sm)
+		c, err2 := strconv.Atoi(px)
+		if !ok || err1 != nil || err2 != nil {
+			b.Fatalf("COLDSTART_CASES: %q is not sm/plex in ms", v)
+		}
+		out = append(out, Case{time.Duration(a) * time.Millisecond, time.Duration(c) * time.Millisecond})
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		b.Fatalf("COLDSTART_RTT: %v", err)
+	return out
+}
+
+// memories are COLDSTART_MEMORY: memory sizes in MB whose CPU share holds
+// the bootstrap after init, or "full" for no quota.
+func memories(b *testing.B) []int {
+	var out []int
+	for _, v := range envList("COLDSTART_MEMORY", "full,128,256,512") {
+		if v == "full" {
+			out = append(out, 0)
+			continue
+		}
+		mb, err := strconv.Atoi(v)
+		if err != nil || mb < 128 {
+			b.Fatalf("COLDSTART_MEMORY: %q is not full or a size in MB (at least 128)", v)
+		}
+		out = append(out, mb)
 	}
-	return d
+	return out
+}
+
+// coldVariant is one binary the cold-start benchmark starts.
+type coldVariant struct {
+	fn, variant, pkg string
+	event            []byte // nil: any answer that is not an error
+}
+
+func coldVariants() []coldVariant {
+	vs := []coldVariant{
+		{"hello", "runtime", "devtools/coldstart/testdata/hello", nil},
+		{"sdkfloor", "floor", "devtools/coldstart/testdata/sdkfloor-call", nil},
+	}
+	for _, f := range coldstart.Functions {
+		vs = append(vs, coldVariant{f.Name, "overlap", f.Package(false), f.Event.JSON()},
+			coldVariant{f.Name, "naive", f.Package(true), f.Event.JSON()})
+	}
+	// The design the production one replaced: the same overlap left to run
+	// in the background after init (measured on one function: init is shared).
+	return append(vs, coldVariant{"transient", "background", "devtools/coldstart/testdata/background-transient",
+		coldstart.Functions[0].Event.JSON()})
 }
 
 // BenchmarkColdStart times process start to first answer through the
-// Runtime API for each function, overlapped (production) and naive, with
-// the proxies' round-trip time on the way to Secrets Manager and Plex. Run
-// it with -benchtime=1x -count=N: each sample is one cold start.
+// Runtime API for every case (round trips to Secrets Manager and Plex),
+// memory size (the CPU share after init; full: none) and binary: the
+// hello-world and SDK floors, each function overlapped (production) and
+// naive, and the background-overlap alternative. After the first answer it
+// times COLDSTART_WARM (default 20) warm invocations. Run it with
+// -benchtime=1x -count=N: each sample is one cold start. Where no CPU quota
+// can be set, the memory sizes are skipped with a message saying so.
 func BenchmarkColdStart(b *testing.B) {
-	d := rtt(b)
-	b.Run("fn=hello/variant=runtime", func(b *testing.B) {
-		bin := runtimeapi.Build(b, "devtools/coldstart/testdata/hello")
-		r := coldstart.NewRig(b, d)
-		coldLoop(b, bin, r, nil)
-	})
-	for _, f := range coldstart.Functions {
-		for _, naive := range []bool{false, true} {
-			variant := "overlap"
-			if naive {
-				variant = "naive"
+	warm, err := strconv.Atoi(cmp.Or(os.Getenv("COLDSTART_WARM"), "20"))
+	if err != nil {
+		b.Fatalf("COLDSTART_WARM: %v", err)
+	}
+	quotaErr := probeQuota()
+	for _, c := range cases(b) {
+		for _, mb := range memories(b) {
+			mem := "full"
+			if mb > 0 {
+				mem = strconv.Itoa(mb)
 			}
-			b.Run("fn="+f.Name+"/variant="+variant, func(b *testing.B) {
-				bin := runtimeapi.Build(b, f.Package(naive))
-				coldLoop(b, bin, coldstart.NewRig(b, d), f.Event.JSON())
+			b.Run("case="+c.String()+"/mem="+mem, func(b *testing.B) {
+				if mb > 0 && quotaErr != nil {
+					b.Skipf("memory size %d MB skipped: %v", mb, quotaErr)
+				}
+				r := coldstart.NewRig(b, c.SM, c.Plex)
+				for _, v := range coldVariants() {
+					b.Run("fn="+v.fn+"/variant="+v.variant, func(b *testing.B) {
+						coldLoop(b, runtimeapi.Build(b, v.pkg), r, v.event, coldstart.ColdOptions{MemoryMB: mb, Warm: warm})
+					})
+				}
 			})
 		}
 	}
 }
 
-func coldLoop(b *testing.B, bin string, r *coldstart.Rig, event []byte) {
-	var first, init []time.Duration
+// probeQuota says whether a CPU quota can be set here.
+func probeQuota() error {
+	l, err := coldstart.NewCPULimit("/sys/fs/cgroup")
+	if err != nil {
+		return err
+	}
+	return l.Close()
+}
+
+func coldLoop(b *testing.B, bin string, r *coldstart.Rig, event []byte, o coldstart.ColdOptions) {
+	var first, init, warm []time.Duration
 	var sm, conns int64
+	var rss int64
 	for b.Loop() {
-		c, err := coldstart.ColdStart(b.Context(), bin, r, event)
+		c, err := coldstart.ColdStart(b.Context(), bin, r, event, o)
 		if err != nil {
 			b.Fatal(err)
 		}
 		first, init = append(first, c.FirstAnswer), append(init, c.Init)
+		warm = append(warm, c.Warm...)
 		sm += int64(c.SMCalls)
 		conns += c.PlexConns
+		rss = max(rss, c.PeakRSS)
 	}
 	n := float64(len(first))
 	b.ReportMetric(ms(coldstart.Quantile(first, 0.5)), "ms/first-answer")
 	b.ReportMetric(ms(coldstart.Quantile(init, 0.5)), "ms/init")
+	if len(warm) > 0 {
+		b.ReportMetric(ms(coldstart.Quantile(warm, 0.5)), "ms/warm-p50")
+		b.ReportMetric(ms(coldstart.Quantile(warm, 0.99)), "ms/warm-p99")
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "MiB/peak-RSS")
 	b.ReportMetric(float64(sm)/n, "sm-calls/cold")
 	b.ReportMetric(float64(conns)/n, "plex-conns/cold")
 }
@@ -94,7 +177,7 @@ func BenchmarkBurst(b *testing.B) {
 	for _, f := range coldstart.Functions {
 		b.Run("fn="+f.Name, func(b *testing.B) {
 			bin := runtimeapi.Build(b, f.Package(false))
-			r := coldstart.NewRig(b, 0)
+			r := coldstart.NewRig(b, 0, 0)
 			event := f.Event.JSON()
 			var sm, conns, rss float64
 			var held []time.Duration

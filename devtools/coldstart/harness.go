@@ -1,6 +1,7 @@
 package coldstart
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -49,7 +50,7 @@ func (f Function) Package(naive bool) string {
 
 // Rig is what a bootstrap talks to: the Secrets Manager stand-in and the
 // Plex simulator, both over TLS as in production, each behind a Proxy that
-// adds the round-trip time.
+// adds its destination's round-trip time.
 type Rig struct {
 	SM        *secrettest.Server
 	Plex      *plextest.Server
@@ -59,25 +60,27 @@ type Rig struct {
 	certFile  string
 }
 
-// NewRig starts the servers and proxies; everything stops when tb ends.
-func NewRig(tb testing.TB, rtt time.Duration) *Rig {
+// NewRig starts the servers and proxies, Secrets Manager smRTT away and
+// Plex plexRTT away; everything stops when tb ends.
+func NewRig(tb testing.TB, smRTT, plexRTT time.Duration) *Rig {
 	tb.Helper()
 	r := &Rig{SM: secrettest.NewTLSServer(tb), Plex: plextest.NewTLSServer()}
 	tb.Cleanup(r.Plex.Close)
 	r.ARN = r.SM.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 	var err error
-	if r.SMProxy, err = NewProxy(hostPort(tb, r.SM.URL), rtt); err != nil {
+	if r.SMProxy, err = NewProxy(hostPort(tb, r.SM.URL), smRTT); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { r.SMProxy.Close() })
-	if r.PlexProxy, err = NewProxy(hostPort(tb, r.Plex.URL), rtt); err != nil {
+	if r.PlexProxy, err = NewProxy(hostPort(tb, r.Plex.URL), plexRTT); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { r.PlexProxy.Close() })
 
 	// Both are httptest servers; their certificates may be the same, and
-	// trusting both is harmless. The bootstrap trusts them via SSL_CERT_FILE.
-	var pemData []byte
+	// trusting both is harmless. The bootstrap trusts them via SSL_CERT_FILE,
+	// after the system's bundle: parsing a real pool is part of a cold start.
+	pemData := systemBundle()
 	for _, c := range [][]byte{r.SM.Certificate().Raw, peerCertificate(tb, r.Plex.URL)} {
 		pemData = append(pemData, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c})...)
 	}
@@ -96,11 +99,31 @@ func (r *Rig) Env() []string {
 		"PLEX_SERVER_URL="+plexURL,
 		"PLEX_TV_URL="+plexURL,
 		"PLEX_SECRET_ARN="+r.ARN,
+		"SECRET_ID="+r.ARN, // the SDK floor's
 		"PLEX_CLIENT_IDENTIFIER=plexauth-bench",
 		"LOG_LEVEL=warn",
 		// The burst signs one caller in far faster than a caller may.
 		"SIGNIN_CALLER_RATE=0",
 	)
+}
+
+// certBundles are where Linux distributions keep the system's CA bundle
+// (Go's list; the first is Lambda's Amazon Linux one).
+var certBundles = []string{
+	"/etc/pki/tls/certs/ca-bundle.crt",
+	"/etc/ssl/certs/ca-certificates.crt",
+	"/etc/ssl/ca-bundle.pem",
+	"/etc/pki/tls/cacert.pem",
+	"/etc/ssl/cert.pem",
+}
+
+func systemBundle() []byte {
+	for _, f := range certBundles {
+		if b, err := os.ReadFile(f); err == nil {
+			return b
+		}
+	}
+	return nil
 }
 
 func hostPort(tb testing.TB, raw string) string {
@@ -122,38 +145,99 @@ func peerCertificate(tb testing.TB, raw string) []byte {
 }
 
 // Cold is one cold start: process start to the runtime's first /next
-// (Init) and to the first answer (FirstAnswer).
+// (Init) and to the first answer (FirstAnswer), then the warm invocations
+// that followed.
 type Cold struct {
 	Init, FirstAnswer time.Duration
-	SMCalls           int   // Secrets Manager requests during the cold start
-	PlexConns         int64 // connections the Plex simulator accepted
+	Warm              []time.Duration // time the function held each warm invocation
+	PeakRSS           int64           // bytes, VmHWM once the invocations are done
+	SMCalls           int             // Secrets Manager requests during the cold start
+	PlexConns         int64           // connections the Plex simulator accepted
 }
 
-// ColdStart starts bin against a fresh Runtime API, sends one event and
-// times it; the process is stopped before it returns. A nil event is for
-// the hello-world floor: any answer that is not an error will do.
-func ColdStart(ctx context.Context, bin string, r *Rig, event []byte) (Cold, error) {
+// ColdOptions says how ColdStart runs a bootstrap.
+type ColdOptions struct {
+	// MemoryMB, if set, is the memory size: the bootstrap gets the full CPU
+	// until it first asks for an invocation, then CPUQuota(MemoryMB) in a
+	// cgroup of its own under CgroupRoot, as on Lambda. Zero: full CPU.
+	MemoryMB   int
+	CgroupRoot string // default /sys/fs/cgroup
+	Warm       int    // warm invocations to time after the first answer
+}
+
+// ColdStart starts bin against a fresh Runtime API, sends one event, then
+// o.Warm more one after the other, and times them; the process is stopped
+// before it returns. A nil event is for the floors: any answer that is not
+// an error will do. Without a CPU quota to set, it returns ErrNoCPUQuota.
+func ColdStart(ctx context.Context, bin string, r *Rig, event []byte, o ColdOptions) (Cold, error) {
+	var limit *CPULimit
+	env := r.Env()
+	if o.MemoryMB > 0 {
+		root := cmp.Or(o.CgroupRoot, "/sys/fs/cgroup")
+		var err error
+		if limit, err = NewCPULimit(root); err != nil {
+			return Cold{}, err
+		}
+		defer limit.Close() // after proc.Stop below: the cgroup must be empty
+		env = append(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(o.MemoryMB))
+	}
 	sm0, px0 := r.SM.Calls(), r.Plex.Connections()
 	srv := runtimeapi.NewServer()
 	defer srv.Close()
-	proc, err := runtimeapi.Start(ctx, bin, srv, r.Env())
+	proc, err := runtimeapi.Start(ctx, bin, srv, env)
 	if err != nil {
 		return Cold{}, err
 	}
 	defer proc.Stop()
+	limited := make(chan error, 1)
+	if limit != nil {
+		if err := limit.Add(proc.Pid()); err != nil {
+			return Cold{}, fmt.Errorf("%w: %v", ErrNoCPUQuota, err)
+		}
+		ready := srv.Ready()
+		go func() {
+			select {
+			case <-ready: // init is over: from here on, the memory size's share
+				limited <- limit.Limit(CPUQuota(o.MemoryMB))
+			case <-ctx.Done():
+				limited <- ctx.Err()
+			}
+		}()
+	} else {
+		limited <- nil
+	}
 	res, err := srv.Invoke(ctx, event, 10*time.Second)
 	cold := time.Since(proc.StartedAt())
-	if event == nil && err == nil && res.Err == nil {
-		// hello: no HTTP response to check
-	} else if err := CheckAnswer(res, err); err != nil {
+	if err := check(res, err, event == nil); err != nil {
 		return Cold{}, fmt.Errorf("%w; output: %s", err, proc.Output())
 	}
-	return Cold{
+	if err := <-limited; err != nil {
+		return Cold{}, fmt.Errorf("setting the CPU quota: %w", err)
+	}
+	c := Cold{
 		Init:        srv.ReadyAt().Sub(proc.StartedAt()),
 		FirstAnswer: cold,
 		SMCalls:     r.SM.Calls() - sm0,
 		PlexConns:   r.Plex.Connections() - px0,
-	}, nil
+	}
+	for range o.Warm {
+		res, err := srv.Invoke(ctx, event, 10*time.Second)
+		if err := check(res, err, event == nil); err != nil {
+			return Cold{}, fmt.Errorf("warm: %w; output: %s", err, proc.Output())
+		}
+		c.Warm = append(c.Warm, res.Duration)
+	}
+	if c.PeakRSS, err = peakRSS(strconv.Itoa(proc.Pid())); err != nil {
+		return Cold{}, err
+	}
+	return c, nil
+}
+
+func check(res runtimeapi.Result, err error, anyAnswer bool) error {
+	if anyAnswer && err == nil && res.Err == nil {
+		return nil // a floor: no HTTP response to check
+	}
+	return CheckAnswer(res, err)
 }
 
 // CheckAnswer fails unless the invocation returned an HTTP 200 response.
@@ -180,6 +264,10 @@ func PeakRSS(bin string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return peakRSS(pid)
+}
+
+func peakRSS(pid string) (int64, error) {
 	b, err := os.ReadFile(filepath.Join("/proc", pid, "status"))
 	if err != nil {
 		return 0, err

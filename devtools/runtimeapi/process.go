@@ -94,6 +94,9 @@ func Start(ctx context.Context, bootstrapPath string, s *Server, env []string) (
 // StartedAt is when the process was started: the origin of a cold start measurement.
 func (p *Process) StartedAt() time.Time { return p.started }
 
+// Pid is the process id of the running bootstrap.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Exited is closed once the process has exited and its output is complete.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 

@@ -22,8 +22,15 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// warmTimeout bounds the background warm-up; it never delays init.
+// warmTimeout bounds the background warm-up.
 const warmTimeout = 5 * time.Second
+
+// initWait bounds how long Start's init waits for the warm-up (the secret's
+// fetch budget): Lambda's init phase has the full CPU, the invocations only
+// the memory size's share, so the TLS handshakes and the certificate pool
+// are cheapest done before init ends. A warm-up still under way by then
+// goes on in the background, and the first request joins it.
+const initWait = 2 * time.Second
 
 // Env is where Setup reads its settings and writes its logs.
 type Env struct {
@@ -35,7 +42,7 @@ type Env struct {
 type Option func(*options)
 
 type options struct {
-	noOverlap bool
+	noOverlap, background bool
 }
 
 // NoOverlap skips the init-time secret prefetch and Plex warm-up, so the
@@ -43,51 +50,81 @@ type options struct {
 // cold path the benchmarks compare against. Only benchmark mains set it.
 func NoOverlap() Option { return func(o *options) { o.noOverlap = true } }
 
+// WarmInBackground ends init as soon as the warm-up has started instead of
+// waiting for it: the design Start replaced, which the benchmarks measure.
+func WarmInBackground() Option { return func(o *options) { o.background = true } }
+
 // Start sets the function of route up and starts the Lambda runtime loop;
 // it never returns. A setup problem is logged as one JSON line naming the
 // setting and ends the process with status 1, so Lambda reports a failed init.
 func Start(route endpoint.Route, opts ...Option) {
-	h, err := Setup(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, route, opts...)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h, warmed, err := setup(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, route, o)
 	if err != nil {
 		logInitFailure(os.Stdout, err)
 		os.Exit(1)
+	}
+	if !o.background {
+		warmed(initWait)
 	}
 	lambda.Start(h.Handle)
 }
 
 // Setup builds route's handler with its dependencies and, unless NoOverlap,
 // starts the background warm-up of the secret and of the route's Plex host.
+// It does not wait for the warm-up; Start does, within its init.
 func Setup(ctx context.Context, env Env, route endpoint.Route, opts ...Option) (*api.Handler, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
+	h, _, err := setup(ctx, env, route, o)
+	return h, err
+}
+
+// setup is Setup; warmed waits, at most d, for the warm-up it started
+// (at once with NoOverlap).
+func setup(ctx context.Context, env Env, route endpoint.Route, o options) (h *api.Handler, warmed func(d time.Duration), err error) {
 	if !o.noOverlap {
 		// First, as it is the longest local step of a cold start: see loadRoots.
 		go loadRoots()
 	}
 	cfg, err := config.Load(env.Getenv, config.Needs{ServerURL: route.Host == plex.ServerHost})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	logger := NewLogger(env.Log, cfg.LogLevel)
 
 	client, err := NewClient(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	store, err := NewStore(ctx, cfg, logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	// Cold-start overlap: fetch the secret and open the Plex connection
 	// while the runtime starts, instead of on the first request.
+	warmed = func(time.Duration) {}
 	if !o.noOverlap {
 		store.Prefetch() // never blocks
-		go warm(client, route.Host, logger)
+		plexDone := make(chan struct{})
+		go func() { defer close(plexDone); warm(client, route.Host, logger) }()
+		warmed = func(d time.Duration) {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			defer cancel()
+			_, _, _ = store.Get(ctx) // joins the prefetch; its failure is logged there
+			select {
+			case <-plexDone:
+			case <-ctx.Done():
+			}
+		}
 	}
-	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: store, Logger: logger}, Plex: client, Config: cfg}), nil
+	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: store, Logger: logger}, Plex: client, Config: cfg}), warmed, nil
 }
 
 // loadRoots loads the system certificate pool. Go loads it on first use,

@@ -307,3 +307,79 @@ func TestColdPathOverlap(t *testing.T) {
 		})
 	}
 }
+
+// TestInitWaitsForWarmUp: Start's init (setup's warmed) returns only once
+// the secret is fetched and the Plex connection is open, so the CPU-heavy
+// handshakes run while Lambda gives init the full CPU; a warm-up that hangs
+// holds init no longer than the bound, and the naive path waits for nothing.
+func TestInitWaitsForWarmUp(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		o    options
+		hang bool // Secrets Manager never answers during init
+	}{
+		{name: "overlap"},
+		{name: "overlap, Secrets Manager hangs", hang: true},
+		{name: "no overlap", o: options{noOverlap: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sm := secrettest.NewServer(t)
+			secrettest.SetEnv(t, sm.URL)
+			arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
+			sim := plextest.NewServer()
+			t.Cleanup(sim.Close)
+			arrivals, release := sm.Hold()
+			defer release()
+			h, warmed, err := setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
+				config.EnvServerURL:        sim.URL,
+				config.EnvSecretARN:        arn,
+				config.EnvClientIdentifier: "plexauth-test",
+			})}, endpoint.Transient, tt.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			bound := 10 * time.Second // a failure bound, not a speed target
+			if tt.hang {
+				bound = 200 * time.Millisecond
+			}
+			go func() { defer close(done); warmed(bound) }()
+			if !tt.o.noOverlap {
+				<-arrivals
+				select {
+				case <-done:
+					if !tt.hang {
+						t.Fatal("init ended while the secret fetch was still held")
+					}
+				case <-time.After(100 * time.Millisecond):
+					if !tt.hang {
+						release()
+					}
+				}
+			}
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("init did not end")
+			}
+			release()
+			warmedUp := false
+			for _, r := range sim.Requests() {
+				warmedUp = warmedUp || r.Path == "/"
+			}
+			if wantCalls := map[bool]int{false: 1, true: 0}[tt.o.noOverlap]; !tt.hang && sm.Calls() != wantCalls {
+				t.Errorf("Secrets Manager calls when init ended = %d, want %d", sm.Calls(), wantCalls)
+			}
+			if warmedUp == tt.o.noOverlap {
+				t.Errorf("Plex warmed up by the end of init: %v, want %v", warmedUp, !tt.o.noOverlap)
+			}
+			ev := apitest.Event{Method: "POST", Path: "/transient-token"}.Authorized().JSON()
+			if r := apitest.Invoke(t, t.Context(), h, ev); r.Status != 200 {
+				t.Fatalf("got %d %s", r.Status, r.Body)
+			}
+			if n := sm.Calls(); n != 1 {
+				t.Errorf("Secrets Manager calls after the first request = %d, want 1", n)
+			}
+		})
+	}
+}
