@@ -32,16 +32,14 @@ var (
 const coldPkg = "./devtools/coldstart"
 
 func main() {
-	count := flag.Int("count", 10, "samples per cold start and warm benchmark")
-	rtt := flag.Duration("rtt", 20*time.Millisecond, "round-trip time the proxies add")
+	count := flag.Int("count", 3, "samples per cold start and warm benchmark")
 	out := flag.String("out", "BENCHMARKS.md", "report file")
 	benchstat := flag.String("benchstat", "", "benchstat command (optional), e.g. a path to the binary")
 	flag.Parse()
 	log.SetFlags(0)
 
-	os.Setenv("COLDSTART_RTT", rtt.String()) // read by BenchmarkColdStart
 	var r report
-	r.count, r.rtt = *count, *rtt
+	r.count = *count
 	r.sizes = sizes()
 	r.cold = run("cold starts", "-bench", "^BenchmarkColdStart$", "-benchtime=1x", "-count", strconv.Itoa(*count), coldPkg)
 	r.burst = run("burst", "-bench", "^BenchmarkBurst$", "-benchtime=1x", "-count=1", coldPkg)
@@ -202,7 +200,6 @@ func runBenchstat(cmdline, raw string) string {
 
 type report struct {
 	count      int
-	rtt        time.Duration
 	sizes      []size
 	cold       result
 	burst      result
@@ -241,20 +238,7 @@ func (r *report) write(w io.Writer) {
 	}
 	p("\nA Secrets Manager client that is never called is mostly removed by the linker, so the constructing-only floor is lower than any function can reach; every function calls GetSecretValue, so the calling floor is the honest one.\n\n")
 
-	// Cold starts.
-	p("## Cold start: process start to first answer (%d runs each, %v RTT)\n\n", r.count, r.rtt)
-	p("| function | overlapped median (ms) | p90 | naive median (ms) | p90 | overlapped / naive | target ≤ 0.75x | init median (ms) overlapped / naive | SM calls per cold start | Plex conns per cold start |\n|---|---:|---:|---:|---:|---:|---|---|---:|---:|\n")
-	const fa, in = "ms/first-answer", "ms/init"
-	hello := "coldstart.ColdStart/fn=hello/variant=runtime"
-	for _, f := range functions {
-		o, n := "coldstart.ColdStart/fn="+f+"/variant=overlap", "coldstart.ColdStart/fn="+f+"/variant=naive"
-		ratio := r.cold.median(o, fa) / r.cold.median(n, fa)
-		p("| %s | %.1f | %.1f | %.1f | %.1f | %.2fx | %s | %.1f / %.1f | %.1f | %.1f |\n", f,
-			r.cold.median(o, fa), r.cold.p90(o, fa), r.cold.median(n, fa), r.cold.p90(n, fa), ratio,
-			metMissed(ratio <= 0.75, fmt.Sprintf("missed by %.2fx", ratio-0.75)),
-			r.cold.median(o, in), r.cold.median(n, in), r.cold.median(o, "sm-calls/cold"), r.cold.median(o, "plex-conns/cold"))
-	}
-	p("| hello-world (runtime floor) | %.1f | %.1f | | | | | %.1f | | |\n\n", r.cold.median(hello, fa), r.cold.p90(hello, fa), r.cold.median(hello, in))
+	r.writeCold(w)
 
 	// Warm path.
 	p("## Warm path: handler vs bare pkg/plex call (in process, loopback simulator, plain HTTP)\n\n")
@@ -293,23 +277,32 @@ func (r *report) write(w io.Writer) {
 		}
 	}
 
-	p(method, r.rtt, r.rtt/2, r.rtt)
+	p("%s", method)
 }
 
-const method = `## Method
+const method = `## Design choices measured
+
+- **naive** (lambdamain.NoOverlap): nothing before the first request; every handshake runs after init, at the memory size's CPU share.
+- **background overlap** (lambdamain.WarmInBackground, the design before this one; row "transient (background)"): init starts the secret fetch and the Plex connection and ends at once. At full CPU it is as fast as the chosen design, but under the CPU share its handshakes and the certificate pool parse run after init, at that share: it loses most of its gain (see the 128 MB tables).
+- **overlap with init waiting for it** (production, lambdamain.Start): the same prefetch and warm-up, started at process start in parallel, but init waits for them (at most 2 s), so their CPU work runs while Lambda gives init the full CPU and only the waiting overlaps; the first invocation then pays only its Plex call. It won because it is the only one whose first answer stays near the limit under the 128 MB share; at full CPU it ties with the background overlap.
+
+## Method
 
 - **Sizes**: each binary built for linux/arm64 with the Makefile's flags; floors are devtools/coldstart/testdata/{hello,sdkfloor-construct,sdkfloor-call}.
-- **Cold start** (BenchmarkColdStart, -benchtime=1x -count=N, one cold start per sample): the real bootstrap, built for the host by runtimeapi.Build, is started against a fresh Lambda Runtime API emulator and sent one event; the time runs from process start to the response posted through the Runtime API. "init" is process start to the runtime's first /next. The Secrets Manager stand-in and the Plex simulator are both served over TLS (the bootstrap trusts the test CA through SSL_CERT_FILE), each behind a delaying TCP proxy on 127.0.0.1 with a round-trip time of %v: every chunk is forwarded %v after it was read, in both directions, without limiting throughput, and the first chunk a client sends on a new connection is held one more RTT (%v) for the TCP handshake. A new HTTPS connection therefore costs TCP + TLS 1.3 round trips before its first request, as it does on a real network. "Naive" is the same handler and wiring built with lambdamain.NoOverlap() (devtools/coldstart/testdata/naive-*): no prefetch, no warm-up, so its first request fetches the secret, then connects to Plex, then calls.
+- **Cold start** (BenchmarkColdStart, -benchtime=1x -count=N, one cold start per sample): the real bootstrap, built for the host by runtimeapi.Build, is started against a fresh Lambda Runtime API emulator and sent one event, then 20 warm events one after the other; the first answer runs from process start to the response posted through the Runtime API, "init" from process start to the runtime's first /next, warm latency is the time the function held each warm invocation. The Secrets Manager stand-in and the Plex simulator are both served over TLS (the bootstrap trusts the system's CA bundle plus the test CA through SSL_CERT_FILE, so it parses a real pool), each behind its own delaying TCP proxy on 127.0.0.1: every chunk is forwarded half the destination's round trip after it was read, in both directions, without limiting throughput, and the first chunk a client sends on a new connection is held one more round trip for the TCP handshake. A new HTTPS connection therefore costs TCP + TLS 1.3 round trips before its first request, as on a real network. "Naive" is the same handler and wiring built with lambdamain.NoOverlap() (devtools/coldstart/testdata/naive-*): its first request fetches the secret, then connects to Plex, then calls. "Floor" is devtools/coldstart/testdata/sdkfloor-call: the AWS SDK's default configuration and one GetSecretValue per invocation over the same TLS proxy, the least a function holding its secret in Secrets Manager does.
+- **Lambda's CPU rules**: each bootstrap runs in a cgroup of its own with the full CPU until the emulator sees its first GET /next, then the memory size's share of one vCPU (MB/1769) as a CFS quota per 100 ms period (cgroup v1 cpu.cfs_quota_us, or v2 cpu.max): 128 MB is 7.2 ms per 100 ms. Where no quota can be set (no root, no cpu controller), the memory sizes are skipped with a message saying so, and only the full-CPU rows remain.
+- **Physical limit** per case and memory size: the hello-world's first answer (process start and the runtime) + the longer of the Secrets Manager connection and fetch that must precede the Plex call (TCP + TLS + request: 3 Secrets Manager round trips) and the Plex connection (TCP + TLS: 2 Plex round trips) + one Plex round trip for the call itself. Warm limit: one Plex round trip + the hello-world's warm invocation.
+- **Cost**: requests at $0.20 per million plus GB-seconds at $0.0000133334 per GB-second (AWS Lambda arm64 list price, us-east-1, first pricing tier, as listed in 2026), each invocation billed by its warm duration rounded up to the millisecond.
 - **Warm path** (BenchmarkWarmPath): the handler as lambdamain.Start wires it (real secret store and logger, Plex client) against the bare pkg/plex call it makes, same process, same loopback simulator; overhead = difference of medians.
 - **Burst** (BenchmarkBurst): the production bootstrap answers one cold invocation, then 1000 invocations are queued at once; Secrets Manager calls come from the stand-in's counter, Plex connections from the simulator's accepted-connection counter, peak RSS from VmHWM in /proc/<pid>/status.
 - Other packages' benchmarks (client vs raw net/http in pkg/plex, handler vs bare client in internal/endpoint) are run as their authors wrote them and reported as medians.
 
 ## Reproduce
 
-    make bench                      # BENCH_COUNT=10 RTT=20ms by default
-    make bench BENCH_COUNT=15 RTT=50ms
+    make bench                      # BENCH_COUNT=3 by default
+    make bench BENCH_COUNT=10
 
-or run one part: ` + "`go test -run '^$' -bench '^BenchmarkColdStart$' -benchtime=1x -count=10 ./devtools/coldstart`" + ` (COLDSTART_RTT sets the RTT).
+or run one part: ` + "`go test -run '^$' -bench '^BenchmarkColdStart$' -benchtime=1x -count=3 ./devtools/coldstart`" + ` (COLDSTART_CASES="2/20,2/80" sets the round trips to Secrets Manager/Plex in ms, COLDSTART_MEMORY="full,128" the memory sizes, COLDSTART_WARM the warm invocations per cold start).
 `
 
 func metMissed(ok bool, miss string) string {

@@ -53,10 +53,16 @@ func cases(b *testing.B) []Case {
 }
 
 // memories are COLDSTART_MEMORY: memory sizes in MB whose CPU share holds
-// the bootstrap after init, or "full" for no quota.
-func memories(b *testing.B) []int {
+// the bootstrap after init, or "full" for no quota. By default the cases
+// kept for continuity run at full CPU and 128 MB, the others at 128, 256
+// and 512 MB (the memory-size table's).
+func memories(b *testing.B, c Case) []int {
+	def := "128,256,512"
+	if c.SM == c.Plex {
+		def = "full,128"
+	}
 	var out []int
-	for _, v := range envList("COLDSTART_MEMORY", "full,128,256,512") {
+	for _, v := range envList("COLDSTART_MEMORY", def) {
 		if v == "full" {
 			out = append(out, 0)
 			continue
@@ -106,7 +112,7 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	quotaErr := probeQuota()
 	for _, c := range cases(b) {
-		for _, mb := range memories(b) {
+		for _, mb := range memories(b, c) {
 			mem := "full"
 			if mb > 0 {
 				mem = strconv.Itoa(mb)
