@@ -32,7 +32,7 @@ var (
 const coldPkg = "./devtools/coldstart"
 
 func main() {
-	count := flag.Int("count", 3, "samples per cold start and warm benchmark")
+	count := flag.Int("count", 1, "samples per cold start and warm benchmark")
 	out := flag.String("out", "BENCHMARKS.md", "report file")
 	benchstat := flag.String("benchstat", "", "benchstat command (optional), e.g. a path to the binary")
 	flag.Parse()
@@ -299,7 +299,7 @@ const method = `## Design choices measured
 
 ## Reproduce
 
-    make bench                      # BENCH_COUNT=3 by default
+    make bench                      # BENCH_COUNT=1 by default (about 9 minutes on a busy 2-core machine)
     make bench BENCH_COUNT=10
 
 or run one part: ` + "`go test -run '^$' -bench '^BenchmarkColdStart$' -benchtime=1x -count=3 ./devtools/coldstart`" + ` (COLDSTART_CASES="2/20,2/80" sets the round trips to Secrets Manager/Plex in ms, COLDSTART_MEMORY="full,128" the memory sizes, COLDSTART_WARM the warm invocations per cold start).
