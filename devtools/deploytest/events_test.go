@@ -83,7 +83,7 @@ func TestEvents(t *testing.T) {
 	// Every function has its event, named after its folder, on its route.
 	var tests []eventCase
 	for _, f := range wantFunctions {
-		name := path.Base(f.dir) + ".json"
+		name := path.Base(f.pkg) + ".json"
 		tests = append(tests, eventCase{name, routeKey(f.route), checks[name]})
 		delete(checks, name)
 	}

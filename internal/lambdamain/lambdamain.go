@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
@@ -28,7 +29,10 @@ const warmTimeout = 5 * time.Second
 // Env is where Setup reads its settings and writes its logs.
 type Env struct {
 	Getenv func(string) string // os.Getenv
-	Log    io.Writer           // os.Stdout
+	// Log receives the JSON lines of NewLogger. Nil (Start) is Lambda's own
+	// way: lambdacontext's handler on stdout, in the format and at the level
+	// Lambda sets (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL).
+	Log io.Writer
 }
 
 // Option changes how Start wires a function. None is production.
@@ -47,7 +51,7 @@ func NoOverlap() Option { return func(o *options) { o.noOverlap = true } }
 // it never returns. A setup problem is logged as one JSON line naming the
 // setting and ends the process with status 1, so Lambda reports a failed init.
 func Start(route endpoint.Route, opts ...Option) {
-	h, err := Setup(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, route, opts...)
+	h, err := Setup(context.Background(), Env{Getenv: os.Getenv}, route, opts...)
 	if err != nil {
 		logInitFailure(os.Stdout, err)
 		os.Exit(1)
@@ -70,7 +74,10 @@ func Setup(ctx context.Context, env Env, route endpoint.Route, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	logger := NewLogger(env.Log, cfg.LogLevel)
+	logger := lambdacontext.NewLogger()
+	if env.Log != nil {
+		logger = api.NewLogger(env.Log, env.Getenv)
+	}
 
 	client, err := NewClient(cfg)
 	if err != nil {
@@ -126,5 +133,5 @@ func logInitFailure(w io.Writer, err error) {
 	if errors.As(err, &ce) {
 		attrs = append(attrs, "setting", ce.Setting)
 	}
-	slog.New(slog.NewJSONHandler(w, nil)).Error("init failed", attrs...)
+	slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr})).Error("init failed", attrs...)
 }

@@ -83,10 +83,11 @@ type LogBuffer struct {
 	buf bytes.Buffer
 }
 
-// NewLogger returns a debug-level JSON logger writing to a new LogBuffer.
+// NewLogger returns the functions' logger (api.NewLogger) at debug level,
+// writing to a new LogBuffer.
 func NewLogger() (*slog.Logger, *LogBuffer) {
 	b := &LogBuffer{}
-	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
+	return api.NewLogger(b, func(string) string { return "DEBUG" }), b
 }
 
 func (b *LogBuffer) Write(p []byte) (int, error) {
