@@ -602,6 +602,12 @@ func TestTemplateEnvironment(t *testing.T) {
 					t.Errorf("the code reads %s but the template does not declare it", name)
 				}
 			}
+			// The runtime emulator sam local runs reads LOG_LEVEL itself and
+			// stops on a value it does not know; the level is Lambda's own
+			// (LoggingConfig.ApplicationLogLevel, AWS_LAMBDA_LOG_LEVEL).
+			if declared["LOG_LEVEL"] {
+				t.Error("LOG_LEVEL is declared; the LogLevel parameter sets LoggingConfig.ApplicationLogLevel only")
+			}
 			for _, name := range sortedKeys(declared) {
 				if isLambdaReserved(name) {
 					t.Errorf("%s is reserved by Lambda and cannot be declared", name)
