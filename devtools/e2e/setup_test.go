@@ -44,7 +44,7 @@ func functionEnv(name, plexURL, smEndpoint, secretID string) []string {
 		"PLEX_TV_URL="+plexURL,
 		"PLEX_SECRET_ARN="+secretID,
 		"PLEX_CLIENT_IDENTIFIER=plexauth-e2e",
-		"LOG_LEVEL=debug",
+		"AWS_LAMBDA_LOG_LEVEL=DEBUG", // Lambda sets it from LoggingConfig.ApplicationLogLevel
 		// The scenarios sign one caller in more often than a caller may (the
 		// rate has its own tests); the other sign-in limits keep their defaults.
 		"SIGNIN_CALLER_RATE=0",
