@@ -37,7 +37,7 @@ func parseFlags(args []string, getenv func(string) string, errOut io.Writer) (op
 	var o options
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.SetOutput(errOut)
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:3000", "address to listen on (port 0 picks a free one)")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:3000", "address to listen on (port 0 picks a free one); beyond loopback (0.0.0.0, for a Docker container) anyone on the network reaches it over plain http")
 	fs.StringVar(&o.serverURL, "plex-server-url", getenv(config.EnvServerURL),
 		"real Plex Media Server URL (env "+config.EnvServerURL+"); with neither Plex URL, the embedded simulator serves both")
 	fs.StringVar(&o.plexTVURL, "plex-tv-url", getenv(config.EnvPlexTVURL),

@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := lambdamain.NewLogger(stderr, cfg.LogLevel)
+	logger := api.NewLogger(stderr, os.Getenv)
 	client, err := lambdamain.NewClient(cfg)
 	if err != nil {
 		return err

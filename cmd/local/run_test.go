@@ -66,7 +66,7 @@ func TestPrintedCurlLines(t *testing.T) {
 	}
 	// One log line per request, carrying the Lambda request id, never the key.
 	logs := s.logs.String()
-	if n := strings.Count(logs, `"msg":"request"`); n != len(shape) || !strings.Contains(logs, `"requestId":"`) {
+	if n := strings.Count(logs, `"message":"request"`); n != len(shape) || !strings.Contains(logs, `"requestId":"`) {
 		t.Errorf("%d request log lines, want %d with request ids:\n%s", n, len(shape), logs)
 	}
 	if strings.Contains(logs, s.key) {

@@ -101,7 +101,7 @@ func (r *Rig) Env() []string {
 		"PLEX_SECRET_ARN="+r.ARN,
 		"SECRET_ID="+r.ARN, // the SDK floor's
 		"PLEX_CLIENT_IDENTIFIER=plexauth-bench",
-		"LOG_LEVEL=warn",
+		"AWS_LAMBDA_LOG_LEVEL=WARN",
 		// The burst signs one caller in far faster than a caller may.
 		"SIGNIN_CALLER_RATE=0",
 	)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -28,14 +27,14 @@ import (
 var wantFunctions = func() []wantFunction {
 	out := make([]wantFunction, len(endpoint.All))
 	for i, r := range endpoint.All {
-		out[i] = wantFunction{id: r.LogicalID(), dir: "functions/" + r.Name, route: r}
+		out[i] = wantFunction{id: r.LogicalID(), pkg: "./functions/" + r.Name, route: r}
 	}
 	return out
 }()
 
 type wantFunction struct {
 	id    string // SAM logical id
-	dir   string // CodeUri, relative to the repository root
+	pkg   string // its main package, relative to the repository root
 	route endpoint.Route
 }
 
@@ -50,7 +49,7 @@ const apiID = "PlexAuthApi"
 // plus the SDK's endpoint override that local runs need.
 var contractEnv = []string{
 	"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_ALLOW_HTTP", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER",
-	"PLEX_PRODUCT", "PLEX_VERSION", "SECRET_TTL", "SECRET_GRACE", "LOG_LEVEL",
+	"PLEX_PRODUCT", "PLEX_VERSION", "SECRET_TTL", "SECRET_GRACE",
 	"SIGNIN_LOGIN_COOLDOWN", "SIGNIN_BLOCK_COOLDOWN", "SIGNIN_CALLER_RATE", "SIGNIN_CALLER_BURST",
 	"AWS_ENDPOINT_URL_SECRETS_MANAGER",
 }
@@ -336,12 +335,8 @@ func TestTemplateFunctions(t *testing.T) {
 	for _, f := range wantFunctions {
 		t.Run(f.id, func(t *testing.T) {
 			fn := function(t, tpl, f.id)
-			codeURI := asString(asMap(fn["Properties"])["CodeUri"])
-			if path.Clean(codeURI) != f.dir {
-				t.Errorf("CodeUri = %q, want %s/", codeURI, f.dir)
-			}
-			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(f.dir), "main.go")); err != nil {
-				t.Errorf("CodeUri has no main.go: %v", err)
+			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(f.pkg), "main.go")); err != nil {
+				t.Errorf("the function has no main.go: %v", err)
 			}
 			// See the comment at the top of template.yaml: sam must build
 			// from the module root with the root Makefile.
@@ -477,6 +472,8 @@ func TestTemplateParameters(t *testing.T) {
 		{"ThrottlingRateLimit", nil, nil, nil},
 		{"ThrottlingBurstLimit", nil, nil, nil},
 		{"ReservedConcurrency", 0, nil, nil},
+		{"LogRetentionDays", 30, nil, nil},
+		{"Tracing", "Disabled", []string{"Disabled", "Active", "PassThrough"}, []string{"", "active", "true"}},
 		{"SecretsManagerEndpoint", "", []string{"", "http://127.0.0.1:5000"}, []string{"not a url"}},
 	}
 	for _, tt := range tests {
@@ -605,6 +602,12 @@ func TestTemplateEnvironment(t *testing.T) {
 					t.Errorf("the code reads %s but the template does not declare it", name)
 				}
 			}
+			// The runtime emulator sam local runs reads LOG_LEVEL itself and
+			// stops on a value it does not know; the level is Lambda's own
+			// (LoggingConfig.ApplicationLogLevel, AWS_LAMBDA_LOG_LEVEL).
+			if declared["LOG_LEVEL"] {
+				t.Error("LOG_LEVEL is declared; the LogLevel parameter sets LoggingConfig.ApplicationLogLevel only")
+			}
 			for _, name := range sortedKeys(declared) {
 				if isLambdaReserved(name) {
 					t.Errorf("%s is reserved by Lambda and cannot be declared", name)
@@ -637,22 +640,27 @@ func paramOf(v any) string {
 
 func TestTemplateOutputs(t *testing.T) {
 	tpl := loadTemplate(t)
-	base := "https://${" + apiID + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
+	// ApiUrl has no trailing slash, so "$API/transient-token" (the README's
+	// examples) composes without the double slash API Gateway answers 404.
+	base := "https://${" + apiID + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+	outputs := asMap(tpl["Outputs"])
+	if got := asString(asMap(asMap(outputs["ApiUrl"])["Value"])["Fn::Sub"]); got != base {
+		t.Errorf("output ApiUrl = %q, want %q", got, base)
+	}
 	got := map[string]bool{}
-	for name, o := range asMap(tpl["Outputs"]) {
+	for name, o := range outputs {
 		sub := asString(asMap(asMap(o)["Value"])["Fn::Sub"])
-		if !strings.HasPrefix(sub, base) {
+		if sub != base && !strings.HasPrefix(sub, base+"/") {
 			t.Errorf("output %s = %q, want a URL under %s", name, sub, base)
 		}
-		got[strings.TrimPrefix(sub, base)] = true
+		if strings.Contains(strings.TrimPrefix(sub, "https://"), "//") {
+			t.Errorf("output %s = %q has a double slash", name, sub)
+		}
+		got[sub] = true
 	}
-	want := []string{""} // the base URL itself
 	for _, f := range wantFunctions {
-		want = append(want, f.route.Scope())
-	}
-	for _, p := range want {
-		if !got[p] {
-			t.Errorf("no output for %s%s", base, p)
+		if u := base + f.route.Path; !got[u] {
+			t.Errorf("no output for %s", u)
 		}
 	}
 }

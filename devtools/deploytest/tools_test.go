@@ -77,7 +77,6 @@ func goBuildLines(t *testing.T, makeBin string, env []string, args ...string) []
 // function's own folder with exactly the command `make build` uses.
 func TestMakeTargets(t *testing.T) {
 	makeBin := needTool(t, "make")
-	tpl := loadTemplate(t)
 	artifacts := "/artifacts-dir"
 	all := goBuildLines(t, makeBin, makeEnv(), "build", "BUILD_DIR=out")
 	if len(all) != len(wantFunctions) {
@@ -85,7 +84,6 @@ func TestMakeTargets(t *testing.T) {
 	}
 	for _, f := range wantFunctions {
 		t.Run(f.id, func(t *testing.T) {
-			codeURI := path.Clean(asString(asMap(function(t, tpl, f.id)["Properties"])["CodeUri"]))
 			lines := goBuildLines(t, makeBin, makeEnv("ARTIFACTS_DIR="+artifacts), "build-"+f.id)
 			if len(lines) != 1 {
 				t.Fatalf("make build-%s runs %d go builds, want 1: %q", f.id, len(lines), lines)
@@ -99,11 +97,11 @@ func TestMakeTargets(t *testing.T) {
 					t.Errorf("build-%s lacks %q: %s", f.id, want, sam)
 				}
 			}
-			if !strings.HasSuffix(sam, " ./"+codeURI) {
-				t.Errorf("build-%s does not build its CodeUri ./%s: %s", f.id, codeURI, sam)
+			if !strings.HasSuffix(sam, " "+f.pkg) {
+				t.Errorf("build-%s does not build %s: %s", f.id, f.pkg, sam)
 			}
 			// The same command as make build, output path aside.
-			local := "out/" + path.Base(f.dir) + "/bootstrap"
+			local := "out/" + path.Base(f.pkg) + "/bootstrap"
 			var match string
 			for _, l := range all {
 				if strings.Contains(l, "-o "+local+" ") {
@@ -143,7 +141,7 @@ func TestBuildArm64(t *testing.T) {
 	}
 	for _, f := range wantFunctions {
 		t.Run(f.id, func(t *testing.T) {
-			bin := filepath.Join(out, path.Base(f.dir), "bootstrap")
+			bin := filepath.Join(out, path.Base(f.pkg), "bootstrap")
 			ef, err := elf.Open(bin)
 			if err != nil {
 				t.Fatal(err)

@@ -44,7 +44,7 @@ func functionEnv(name, plexURL, smEndpoint, secretID string) []string {
 		"PLEX_TV_URL="+plexURL,
 		"PLEX_SECRET_ARN="+secretID,
 		"PLEX_CLIENT_IDENTIFIER=plexauth-e2e",
-		"LOG_LEVEL=debug",
+		"AWS_LAMBDA_LOG_LEVEL=DEBUG", // Lambda sets it from LoggingConfig.ApplicationLogLevel
 		// The scenarios sign one caller in more often than a caller may (the
 		// rate has its own tests); the other sign-in limits keep their defaults.
 		"SIGNIN_CALLER_RATE=0",
@@ -246,7 +246,7 @@ func (in *instance) checkLogs(t *testing.T, secrets ...string) {
 			t.Errorf("log line is not JSON: %s", l.raw)
 			continue
 		}
-		if l.fields["msg"] == "request" {
+		if l.fields["message"] == "request" {
 			requests++
 			id, _ := l.fields["requestId"].(string)
 			perID[id]++
@@ -291,7 +291,7 @@ func leaks(text, s string) bool {
 func (in *instance) requestLine(t *testing.T, id string) map[string]any {
 	t.Helper()
 	for _, l := range in.lines() {
-		if l.fields != nil && l.fields["msg"] == "request" && l.fields["requestId"] == id {
+		if l.fields != nil && l.fields["message"] == "request" && l.fields["requestId"] == id {
 			return l.fields
 		}
 	}
@@ -303,7 +303,7 @@ func (in *instance) requestLine(t *testing.T, id string) map[string]any {
 func (in *instance) count(msg string) int {
 	n := 0
 	for _, l := range in.lines() {
-		if l.fields != nil && l.fields["msg"] == msg {
+		if l.fields != nil && l.fields["message"] == msg {
 			n++
 		}
 	}
@@ -353,7 +353,7 @@ func TestLeaks(t *testing.T) {
 		want        bool
 	}{
 		{`{"error":"token sim-admin-token-0001 rejected"}`, "sim-admin-token-0001", true},
-		{`{"msg":"request"}`, "sim-admin-token-0001", false},
+		{`{"message":"request"}`, "sim-admin-token-0001", false},
 		{`{"code":"123456"}`, "123456", true},
 		{`code 123456, again`, "123456", true},
 		{`arn:aws:secretsmanager:us-east-1:123456789012:secret:x`, "123456", false},

@@ -169,6 +169,10 @@ func lambdaEnv(addr, taskRoot string, env []string) []string {
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + name,
+		// What Lambda sets for the template's LoggingConfig (LogFormat JSON,
+		// ApplicationLogLevel INFO): lambdacontext's handler reads them.
+		"AWS_LAMBDA_LOG_FORMAT=JSON",
+		"AWS_LAMBDA_LOG_LEVEL=INFO",
 		"AWS_LAMBDA_LOG_STREAM_NAME=" + time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + strings.ReplaceAll(newRequestID(), "-", ""),
 		// Not a Lambda variable: there is no instance metadata service here, and an SDK that
 		// looks for credentials there would stall the function for seconds.

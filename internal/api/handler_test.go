@@ -413,7 +413,7 @@ func TestLogLine(t *testing.T) {
 	apitest.Invoke(t, apitest.LambdaContext(t.Context(), "lambda-1"), h, ev.JSON())
 	line := logs.CheckLog(t, 502, apitest.CallerKey, apitest.AdminToken, "hunter2-password", "user-token-0001")
 	want := map[string]any{
-		"level": "ERROR", "msg": "request", "requestId": "lambda-1", "route": "/test", "method": "POST",
+		"level": "ERROR", "message": "request", "requestId": "lambda-1", "route": "/test", "method": "POST",
 		"caller": "tester", "status": 502.0, "code": "plex_error", "plexStatus": 503.0, "plexCode": 7.0,
 		"plexKind": "upstream failure", "secretCache": "hit",
 	}

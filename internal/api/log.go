@@ -3,9 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/plexauth/plexauth/internal/redact"
 	"github.com/plexauth/plexauth/pkg/plex"
@@ -15,8 +18,8 @@ import (
 // for a 5xx the cause's text with the request's secrets removed in every
 // encoding: never a token, password, key, login, header value or body.
 func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d time.Duration) {
+	// The logger adds requestId from ctx (lambdacontext), as on every line.
 	attrs := []slog.Attr{
-		slog.String("requestId", r.ID),
 		slog.String("route", h.route.Path),
 		slog.String("method", r.Method),
 		slog.String("caller", r.Caller),
@@ -82,4 +85,53 @@ func kindName(k error) string {
 		return ""
 	}
 	return strings.TrimPrefix(k.Error(), "plex: ")
+}
+
+// NewLogger is the logger of a function writing to w (cmd/local, tests):
+// the lines of aws-lambda-go's lambdacontext handler, which Start uses as it is
+// but which writes only to stdout and reads its settings once at process
+// start. JSON with Lambda's field names (timestamp, level, message), the
+// request id of the ctx it logs with on every line (requestId), and the
+// level of getenv("AWS_LAMBDA_LOG_LEVEL"), which Lambda sets from the
+// template's LoggingConfig.ApplicationLogLevel (INFO when unset or unknown).
+func NewLogger(w io.Writer, getenv func(string) string) *slog.Logger {
+	return slog.New(requestIDHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{
+		Level:       lambdaLevel(getenv(EnvLambdaLogLevel)),
+		ReplaceAttr: lambdacontext.ReplaceAttr,
+	})})
+}
+
+// EnvLambdaLogLevel is Lambda's application log level, TRACE to FATAL.
+const EnvLambdaLogLevel = "AWS_LAMBDA_LOG_LEVEL"
+
+// lambdaLevel reads AWS_LAMBDA_LOG_LEVEL as lambdacontext does.
+func lambdaLevel(v string) slog.Level {
+	switch v {
+	case "TRACE", "DEBUG":
+		return slog.LevelDebug
+	case "WARN":
+		return slog.LevelWarn
+	case "ERROR", "FATAL":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// requestIDHandler adds the Lambda request id of the record's ctx, as
+// lambdacontext's handler does.
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		r.AddAttrs(slog.String("requestId", lc.AwsRequestID))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
 }

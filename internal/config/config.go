@@ -4,7 +4,6 @@
 package config
 
 import (
-	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -23,7 +22,6 @@ const (
 	EnvVersion          = "PLEX_VERSION"
 	EnvSecretTTL        = "SECRET_TTL"
 	EnvSecretGrace      = "SECRET_GRACE"
-	EnvLogLevel         = "LOG_LEVEL"
 	EnvAllowHTTP        = "PLEX_ALLOW_HTTP"
 )
 
@@ -48,8 +46,7 @@ type Config struct {
 	Product          string
 	Version          string
 	SecretTTL        time.Duration
-	SecretGrace      time.Duration // past SecretTTL, while Secrets Manager cannot be reached; 0: none
-	LogLevel         slog.Level
+	SecretGrace      time.Duration      // past SecretTTL, while Secrets Manager cannot be reached; 0: none
 	AllowHTTP        bool               // plain http Plex URLs to hosts other than loopback ones
 	SignIn           signinguard.Limits // the sign-in function's guard
 }
@@ -116,9 +113,6 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 		return Config{}, err
 	}
 	if c.SecretGrace, err = parseGrace(get(EnvSecretGrace)); err != nil {
-		return Config{}, err
-	}
-	if c.LogLevel, err = parseLevel(get(EnvLogLevel)); err != nil {
 		return Config{}, err
 	}
 	if c.SignIn, err = loadSignIn(get); err != nil {
@@ -193,18 +187,4 @@ func parseGrace(raw string) (time.Duration, error) {
 		return 0, &Error{Setting: EnvSecretGrace, Problem: "must be a Go duration such as 5m, or 0 for none"}
 	}
 	return d, nil
-}
-
-func parseLevel(raw string) (slog.Level, error) {
-	switch strings.ToLower(raw) {
-	case "", "info":
-		return slog.LevelInfo, nil
-	case "debug":
-		return slog.LevelDebug, nil
-	case "warn", "warning":
-		return slog.LevelWarn, nil
-	case "error":
-		return slog.LevelError, nil
-	}
-	return 0, &Error{Setting: EnvLogLevel, Problem: "must be one of debug, info, warn, error"}
 }

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +37,6 @@ func TestLoadDefaults(t *testing.T) {
 		Version:          plex.DefaultVersion,
 		SecretTTL:        DefaultSecretTTL,
 		SecretGrace:      DefaultSecretGrace,
-		LogLevel:         slog.LevelInfo,
 		SignIn: signinguard.Limits{LoginCooldown: DefaultSignInLoginCooldown, BlockCooldown: DefaultSignInBlockCooldown,
 			CallerRate: DefaultSignInCallerRate, CallerBurst: DefaultSignInCallerBurst},
 	}
@@ -54,7 +52,6 @@ func TestLoadValues(t *testing.T) {
 		EnvProduct:   "My Automations",
 		EnvVersion:   "2.3.4",
 		EnvSecretTTL: "90s",
-		EnvLogLevel:  "DEBUG",
 	}), Needs{ServerURL: true})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +59,7 @@ func TestLoadValues(t *testing.T) {
 	if c.ServerURL != "https://pms.example.com:32400" || c.PlexTVURL != "http://127.0.0.1:8080" {
 		t.Errorf("URLs = %q, %q; want trailing slashes trimmed", c.ServerURL, c.PlexTVURL)
 	}
-	if c.Product != "My Automations" || c.Version != "2.3.4" || c.SecretTTL != 90*time.Second || c.LogLevel != slog.LevelDebug {
+	if c.Product != "My Automations" || c.Version != "2.3.4" || c.SecretTTL != 90*time.Second {
 		t.Errorf("Load = %+v", c)
 	}
 }
@@ -200,7 +197,6 @@ func TestLoadErrors(t *testing.T) {
 		{"grace not a duration", map[string]string{EnvSecretGrace: "5"}, Needs{}, EnvSecretGrace},
 		{"grace in words", map[string]string{EnvSecretGrace: "five minutes"}, Needs{}, EnvSecretGrace},
 		{"grace negative", map[string]string{EnvSecretGrace: "-1m"}, Needs{}, EnvSecretGrace},
-		{"log level", map[string]string{EnvLogLevel: "verbose"}, Needs{}, EnvLogLevel},
 		{"allow http not a bool", map[string]string{EnvAllowHTTP: "yes"}, Needs{}, EnvAllowHTTP},
 		{"allow http checked before the URLs", map[string]string{EnvAllowHTTP: "1", EnvServerURL: "http://192.168.1.10:32400"}, Needs{}, EnvAllowHTTP},
 		{"login cool-down not a duration", map[string]string{EnvSignInLoginCooldown: "60"}, Needs{}, EnvSignInLoginCooldown},

@@ -2,7 +2,6 @@ package lambdamain
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"time"
 
@@ -19,11 +18,6 @@ import (
 
 // The builders below are shared by Setup and cmd/local, so the local server
 // runs with exactly the client, store and log format the functions use.
-
-// NewLogger is the JSON logger every function writes its lines with.
-func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
-}
 
 // NewClient builds the Plex client from cfg.
 func NewClient(cfg config.Config) (*plex.Client, error) {

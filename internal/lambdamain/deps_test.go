@@ -3,6 +3,7 @@ package lambdamain
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func TestNewStore(t *testing.T) {
 	sm := secrettest.NewServer(t)
 	secrettest.SetEnv(t, sm.URL)
 	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
-	logger := NewLogger(&apitest.LogBuffer{}, 0)
+	logger, _ := apitest.NewLogger()
 
 	store, err := NewStore(t.Context(), config.Config{SecretID: arn, SecretTTL: config.DefaultSecretTTL}, logger)
 	if err != nil {
@@ -49,7 +50,7 @@ func TestNewErrors(t *testing.T) {
 			return err
 		}, "Plex client settings"},
 		{"store without region", func() error {
-			_, err := NewStore(t.Context(), config.Config{SecretID: "plexauth"}, NewLogger(&apitest.LogBuffer{}, 0))
+			_, err := NewStore(t.Context(), config.Config{SecretID: "plexauth"}, slog.New(slog.DiscardHandler))
 			return err
 		}, "AWS_REGION"},
 	}
@@ -83,7 +84,7 @@ func TestNewStoreRetries(t *testing.T) {
 			}
 			arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 			sm.SetFault(secrettest.Fault{}) // 500 InternalServiceError, retryable
-			store, err := NewStore(t.Context(), config.Config{SecretID: arn, SecretTTL: config.DefaultSecretTTL}, NewLogger(&apitest.LogBuffer{}, 0))
+			store, err := NewStore(t.Context(), config.Config{SecretID: arn, SecretTTL: config.DefaultSecretTTL}, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
@@ -35,7 +36,10 @@ const initWait = 2 * time.Second
 // Env is where Setup reads its settings and writes its logs.
 type Env struct {
 	Getenv func(string) string // os.Getenv
-	Log    io.Writer           // os.Stdout
+	// Log receives the JSON lines of NewLogger. Nil (Start) is Lambda's own
+	// way: lambdacontext's handler on stdout, in the format and at the level
+	// Lambda sets (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL).
+	Log io.Writer
 }
 
 // Option changes how Start wires a function. None is production.
@@ -62,7 +66,7 @@ func Start(route endpoint.Route, opts ...Option) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	h, warmed, err := setup(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, route, o)
+	h, warmed, err := setup(context.Background(), Env{Getenv: os.Getenv}, route, o)
 	if err != nil {
 		logInitFailure(os.Stdout, err)
 		os.Exit(1)
@@ -96,7 +100,10 @@ func setup(ctx context.Context, env Env, route endpoint.Route, o options) (h *ap
 	if err != nil {
 		return nil, nil, err
 	}
-	logger := NewLogger(env.Log, cfg.LogLevel)
+	logger := lambdacontext.NewLogger()
+	if env.Log != nil {
+		logger = api.NewLogger(env.Log, env.Getenv)
+	}
 
 	client, err := NewClient(cfg)
 	if err != nil {
@@ -163,5 +170,5 @@ func logInitFailure(w io.Writer, err error) {
 	if errors.As(err, &ce) {
 		attrs = append(attrs, "setting", ce.Setting)
 	}
-	slog.New(slog.NewJSONHandler(w, nil)).Error("init failed", attrs...)
+	slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr})).Error("init failed", attrs...)
 }

@@ -3,7 +3,6 @@ package secret_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -132,19 +131,6 @@ func TestPrefetchMalformed(t *testing.T) {
 	})
 }
 
-type requestKey struct{}
-
-// requestHandler adds the request id a context carries, as Lambda's log
-// handler does, so a test sees which context a line was logged on.
-type requestHandler struct{ slog.Handler }
-
-func (h requestHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id, ok := ctx.Value(requestKey{}).(string); ok {
-		r.AddAttrs(slog.String("request", id))
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
 // While Secrets Manager fails, a value past its TTL is served for Grace
 // only (0: not at all), and every request so served is logged, on its own
 // context, with the value's age.
@@ -172,8 +158,9 @@ func TestGrace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := &apitest.LogBuffer{}
-			logger := slog.New(requestHandler{slog.NewJSONHandler(logs, nil)})
+			// The functions' logger: its requestId shows which request's
+			// context a line was logged on.
+			logger, logs := apitest.NewLogger()
 			f := newFixture(t, secretJSON(adminToken), secret.Options{TTL: ttl, Grace: tt.grace, Backoff: backoff, Logger: logger})
 			f.mustGet(t)
 			f.sm.SetFault(secrettest.Fault{Type: "AccessDeniedException"})
@@ -182,7 +169,7 @@ func TestGrace(t *testing.T) {
 			for i, s := range tt.steps {
 				f.clock.Add(s.advance)
 				age += s.advance
-				ctx := context.WithValue(t.Context(), requestKey{}, "req-"+string(rune('a'+i)))
+				ctx := apitest.LambdaContext(t.Context(), "req-"+string(rune('a'+i)))
 				v, _, err := f.store.Get(ctx)
 				switch {
 				case s.stale && (err != nil || v.PlexToken != adminToken):
@@ -196,14 +183,14 @@ func TestGrace(t *testing.T) {
 			}
 			var gotAges []float64
 			for i, l := range logs.Lines(t) {
-				if l["msg"] != "serving a stale secret: Secrets Manager cannot be reached" {
+				if l["message"] != "serving a stale secret: Secrets Manager cannot be reached" {
 					continue
 				}
 				if l["level"] != "WARN" || l["kind"] != "AccessDeniedException" {
 					t.Errorf("line %d: %v, want WARN with the failure's kind", i, l)
 				}
-				if want := "req-" + string(rune('a'+len(gotAges))); l["request"] != want {
-					t.Errorf("line %d: request = %v, want %s (logged on the request's context)", i, l["request"], want)
+				if want := "req-" + string(rune('a'+len(gotAges))); l["requestId"] != want {
+					t.Errorf("line %d: requestId = %v, want %s (logged on the request's context)", i, l["requestId"], want)
 				}
 				age, _ := l["age_ms"].(float64)
 				gotAges = append(gotAges, age)

@@ -108,11 +108,11 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	// The scenarios did happen and were logged.
 	for _, want := range []string{
-		`"msg":"secret fetched"`,
-		`"msg":"secret fetch failed; serving the cached value"`,
-		`"msg":"secret fetch failed; no usable cached value"`,
-		`"msg":"serving a stale secret: Secrets Manager cannot be reached"`, `"age_ms":`,
-		`"msg":"secret malformed; every request fails until it is fixed"`,
+		`"message":"secret fetched"`,
+		`"message":"secret fetch failed; serving the cached value"`,
+		`"message":"secret fetch failed; no usable cached value"`,
+		`"message":"serving a stale secret: Secrets Manager cannot be reached"`, `"age_ms":`,
+		`"message":"secret malformed; every request fails until it is fixed"`,
 		`"kind":"AccessDeniedException"`, `"kind":"ResourceNotFoundException"`, `"kind":"malformed"`,
 		`"kind":"unreachable"`, `"kind":"bad response"`, `"kind":"failed"`,
 	} {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/redact/redacttest"
@@ -40,12 +41,20 @@ func (r Response) Decode(t testing.TB, v any) {
 	}
 }
 
+// DefaultLambdaRequestID is the Lambda request id Invoke gives a ctx that
+// has none.
+const DefaultLambdaRequestID = "lambda-req-1"
+
 // Invoke runs h on the event JSON through lambda.NewHandler, as the Lambda
-// runtime would, and checks what every response must carry: no Go error, a
+// runtime would (with a Lambda request id in ctx), and checks what every response must carry: no Go error, a
 // JSON body, Content-Type and Cache-Control, and for errors the envelope
 // with a request id.
 func Invoke(t testing.TB, ctx context.Context, h *api.Handler, event []byte) Response {
 	t.Helper()
+	if _, ok := lambdacontext.FromContext(ctx); !ok {
+		// The runtime always gives one; the log lines take their requestId from it.
+		ctx = LambdaContext(ctx, DefaultLambdaRequestID)
+	}
 	out, err := lambda.NewHandler(h.Handle).Invoke(ctx, event)
 	if err != nil {
 		t.Fatalf("handler returned an error to the runtime: %v", err)
@@ -83,10 +92,11 @@ type LogBuffer struct {
 	buf bytes.Buffer
 }
 
-// NewLogger returns a debug-level JSON logger writing to a new LogBuffer.
+// NewLogger returns the functions' logger (api.NewLogger) at debug level,
+// writing to a new LogBuffer.
 func NewLogger() (*slog.Logger, *LogBuffer) {
 	b := &LogBuffer{}
-	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
+	return api.NewLogger(b, func(string) string { return "DEBUG" }), b
 }
 
 func (b *LogBuffer) Write(p []byte) (int, error) {
