@@ -17,7 +17,7 @@ import (
 type Event struct {
 	Method    string
 	Path      string
-	Route     string // the template's path when it has parameters ("/pins/{id}"); "": Path
+	Route     string            // the template's path when it has parameters ("/pins/{id}"); "": Path
 	Query     string            // raw query string, e.g. "source=server%3A%2F%2Fabc"
 	Headers   map[string]string // names are lower-cased, as API Gateway does
 	Body      string
