@@ -5,7 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -275,5 +277,25 @@ func TestPinIDBinds(t *testing.T) {
 				t.Fatalf("byte %d bit %d flipped: still opens", i, bit)
 			}
 		}
+	}
+}
+
+// events/pin.json polls the first PIN the simulator makes (after `sam local
+// invoke PinsFunction`), as the README's local caller "local" with the
+// simulator's admin token: its id must open so.
+func TestSamplePinEvent(t *testing.T) {
+	raw, err := os.ReadFile("../../events/pin.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ PathParameters map[string]string }
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	m := hmac.New(sha256.New, []byte(plextest.AdminToken))
+	m.Write([]byte(pinKeyLabel))
+	pinID, expires, ok := openPin(m.Sum(nil), "local", ev.PathParameters["id"])
+	if !ok || pinID != plextest.FirstPinID || !expires.After(time.Now().AddDate(10, 0, 0)) {
+		t.Errorf("events/pin.json id opens %v: PIN %d until %v; want the simulator's first PIN, far ahead", ok, pinID, expires)
 	}
 }

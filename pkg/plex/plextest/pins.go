@@ -11,8 +11,12 @@ import (
 	"time"
 )
 
-// PinLifetime is how long a simulated strong PIN lives, plex.tv's default.
-const PinLifetime = 900 * time.Second
+// PinLifetime is how long a simulated strong PIN lives, plex.tv's default;
+// FirstPinID is the id of the first PIN a simulator makes (ids then count up).
+const (
+	PinLifetime = 900 * time.Second
+	FirstPinID  = 100001
+)
 
 const codePinNotFound = 1020
 
@@ -103,8 +107,8 @@ func (s *Simulator) servePins(w http.ResponseWriter, r *http.Request) {
 	p := &pin{code: randomCode(n), clientID: r.Header.Get("X-Plex-Client-Identifier"),
 		product: r.Header.Get("X-Plex-Product"), createdAt: now, expiresAt: now.Add(PinLifetime)}
 	s.mu.Lock()
+	p.id = FirstPinID + s.lastPin
 	s.lastPin++
-	p.id = 100000 + s.lastPin
 	s.pins[p.id] = p
 	s.mu.Unlock()
 	p.answer(w, r, http.StatusCreated, now)
