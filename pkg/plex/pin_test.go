@@ -116,9 +116,15 @@ func TestPinInvalidInput(t *testing.T) {
 	c := newTestClient(t, srv, defaultTransport())
 	ctx := context.Background()
 	for name, call := range map[string]func() error{
-		"no identifier":        func() error { _, err := c.CreatePin(ctx, plex.Identity{}); return err },
-		"control in product":   func() error { _, err := c.CreatePin(ctx, plex.Identity{ClientIdentifier: "x", Product: "a\nb"}); return err },
-		"control in device":    func() error { _, err := c.CheckPin(ctx, plex.Identity{ClientIdentifier: "x", DeviceName: "a\x7f"}, 1); return err },
+		"no identifier": func() error { _, err := c.CreatePin(ctx, plex.Identity{}); return err },
+		"control in product": func() error {
+			_, err := c.CreatePin(ctx, plex.Identity{ClientIdentifier: "x", Product: "a\nb"})
+			return err
+		},
+		"control in device": func() error {
+			_, err := c.CheckPin(ctx, plex.Identity{ClientIdentifier: "x", DeviceName: "a\x7f"}, 1)
+			return err
+		},
 		"control in client id": func() error { _, err := c.CheckPin(ctx, plex.Identity{ClientIdentifier: "x\ty"}, 1); return err },
 		"zero PIN id":          func() error { _, err := c.CheckPin(ctx, automation, 0); return err },
 	} {

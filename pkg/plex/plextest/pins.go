@@ -105,8 +105,9 @@ func (s *Simulator) servePins(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	p := &pin{code: randomCode(n), clientID: r.Header.Get("X-Plex-Client-Identifier"),
-		product: r.Header.Get("X-Plex-Product"), createdAt: now, expiresAt: now.Add(PinLifetime)}
+		product: r.Header.Get("X-Plex-Product"), createdAt: now}
 	s.mu.Lock()
+	p.expiresAt = now.Add(s.pinLifetime)
 	p.id = FirstPinID + s.lastPin
 	s.lastPin++
 	s.pins[p.id] = p
@@ -141,6 +142,14 @@ func (s *Simulator) servePin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cp.answer(w, r, http.StatusOK, now)
+}
+
+// SetPinLifetime sets how long PINs made from now on live (PinLifetime by
+// default), for a test that needs one to expire on its own.
+func (s *Simulator) SetPinLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pinLifetime = d
 }
 
 // ErrNoSuchPin: ApprovePin and ExpirePin know no live PIN with that code.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Route is the path of one simulated Plex operation.
@@ -57,6 +58,7 @@ type Simulator struct {
 	failures         map[string]int // failed sign-ins by remote IP
 	transientMethods []string       // what /security/token accepts
 	pins             map[int64]*pin
+	pinLifetime      time.Duration
 	lastPin          int64
 	pinTokens        map[string]int    // tokens approved PINs gave, to the index of their user
 	deviceTokens     map[string]string // client identifier to its current PIN token
@@ -73,6 +75,7 @@ func New() *Simulator {
 		failures:         map[string]int{},
 		transientMethods: []string{http.MethodPost, http.MethodGet},
 		pins:             map[int64]*pin{},
+		pinLifetime:      PinLifetime,
 		pinTokens:        map[string]int{},
 		deviceTokens:     map[string]string{},
 	}
