@@ -186,6 +186,9 @@ func TestCheckPin(t *testing.T) {
 		refused("not base64", get(strings.Repeat("!", len(pending.ID))), 404, "pin_not_found"),
 		refused("too long", get(pending.ID+"AAAA"), 404, "pin_not_found"),
 		refused("no id", apitest.Event{Method: "GET", Route: "/pins/{id}", Path: "/pins/"}.Authorized(), 404, "pin_not_found"),
+		// The key comes from the admin token: rotating it retires the ids out there.
+		{Name: "admin token rotated since", Event: get(pending.ID), Secrets: apitest.NewSecrets(apitest.Value(apitest.RotatedToken)),
+			Status: 404, Code: "pin_not_found", Check: noPlex},
 	}
 	cases = append(cases, apitest.AuthCases(apitest.Event{Method: "GET", Route: "/pins/{id}", Path: "/pins/" + pending.ID}, "POST")...)
 	cases = append(cases, p.FaultCases(get(pending.ID), plextest.RoutePin)...)
