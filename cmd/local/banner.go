@@ -17,6 +17,9 @@ type banner struct {
 	o   options
 }
 
+// plextestLink is the simulator's approval URL (plextest.RouteLink).
+const plextestLink = string(plextest.RouteLink)
+
 // example is one endpoint's ready request.
 type example struct {
 	method, path, query string
@@ -24,7 +27,7 @@ type example struct {
 }
 
 func printBanner(w io.Writer, b banner) {
-	fmt.Fprintf(w, "plexauth local: %s (the four handlers behind an API Gateway HTTP API stand-in)\n", b.url)
+	fmt.Fprintf(w, "plexauth local: %s (every handler behind an API Gateway HTTP API stand-in)\n", b.url)
 	if b.sim != nil {
 		fmt.Fprintf(w, "  plex:       embedded simulator at %s (fake fixtures, see pkg/plex/plextest)\n", b.sim.url)
 	} else {
@@ -46,6 +49,7 @@ func printBanner(w io.Writer, b banner) {
 	for _, e := range examples(b.sim != nil) {
 		fmt.Fprintln(w, "  "+curl(b.url, key, e))
 	}
+	printPinWalkthrough(w, b, key)
 	fmt.Fprintln(w, "\nLogs: one JSON line per request on stderr. Ctrl-C stops.")
 }
 
@@ -61,7 +65,22 @@ func examples(simulated bool) []example {
 		{method: http.MethodGet, path: "/sources", query: "source=" + source},
 		{method: http.MethodGet, path: "/token-details"},
 		{method: http.MethodPost, path: "/signin", body: fmt.Sprintf(`{"login":%q,"password":%q}`, login, password)},
+		{method: http.MethodPost, path: "/pins"},
 	}
+}
+
+// printPinWalkthrough prints PIN sign-in step by step: the create line is in
+// Try above; <code> and <id> come from its answer.
+func printPinWalkthrough(w io.Writer, b banner, key string) {
+	fmt.Fprintln(w, "\nSign in with Plex (PIN), no password: POST /pins above answers an id, a code and an authUrl.")
+	if b.sim != nil {
+		fmt.Fprintln(w, "  1. open its authUrl in a browser: the simulator's Auth App page; click Approve. Or, without a browser:")
+		fmt.Fprintln(w, "  "+curl(b.sim.url, "", example{method: http.MethodGet, path: plextestLink, query: "code=<code>"}))
+	} else {
+		fmt.Fprintln(w, "  1. open its authUrl in a browser signed in to Plex, and approve.")
+	}
+	fmt.Fprintln(w, "  2. poll, at most every 2 s, until it answers \"status\":\"authorized\" with the authToken:")
+	fmt.Fprintln(w, "  "+curl(b.url, key, example{method: http.MethodGet, path: "/pins/<id>"}))
 }
 
 func curl(base, key string, e example) string {
@@ -73,7 +92,10 @@ func curl(base, key string, e example) string {
 	if e.method != http.MethodGet {
 		parts = append(parts, "-X", e.method)
 	}
-	parts = append(parts, shellQuote(u), "-H", shellQuote("Authorization: Bearer "+key))
+	parts = append(parts, shellQuote(u))
+	if key != "" {
+		parts = append(parts, "-H", shellQuote("Authorization: Bearer "+key))
+	}
 	if e.body != "" {
 		parts = append(parts, "-H", shellQuote("Content-Type: application/json"), "-d", shellQuote(e.body))
 	}

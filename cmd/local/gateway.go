@@ -19,23 +19,30 @@ import (
 // gateway plays API Gateway: it matches the route, builds the event and
 // invokes the handler with a Lambda-like context.
 type gateway struct {
-	routes  map[string]*api.Handler // path; every route is ANY <path>, as in the template
+	routes  []*api.Handler // every route is ANY <path>, as in the template, "/pins/{id}" included
 	timeout time.Duration
 	logger  *slog.Logger
 }
 
 func newGateway(handlers []*api.Handler, timeout time.Duration, logger *slog.Logger) *gateway {
-	g := &gateway{routes: map[string]*api.Handler{}, timeout: timeout, logger: logger}
-	for _, h := range handlers {
-		g.routes[h.Route().Path] = h
+	return &gateway{routes: handlers, timeout: timeout, logger: logger}
+}
+
+// route finds the handler whose path (a template, as API Gateway's route
+// keys) matches path; any method: the handler answers a wrong one with 405.
+func (g *gateway) route(path string) (*api.Handler, bool) {
+	for _, h := range g.routes {
+		if _, ok := apigw.Match(h.Route().Path, path); ok {
+			return h, true
+		}
 	}
-	return g
+	return nil, false
 }
 
 // ServeHTTP answers with the handler's envelope, or with API Gateway's own
 // {"message"} where API Gateway would answer before any function runs.
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, ok := g.routes[r.URL.Path] // any method: the handler answers a wrong one with 405
+	h, ok := g.route(r.URL.Path)
 	if !ok {
 		// API Gateway answers an unknown route key itself; no function runs.
 		g.logger.Info("no route", "method", r.Method, "path", r.URL.Path, "status", http.StatusNotFound)
@@ -51,7 +58,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	ev := apigw.Event(r, body, apigw.Options{})
+	ev := apigw.Event(r, body, apigw.Options{Route: h.Route().Path})
 
 	// Like a Lambda invocation: a deadline the handler keeps its margin
 	// from, and a request id that its log line carries.

@@ -39,15 +39,18 @@ func TestPrintedCurlLines(t *testing.T) {
 			u, _ := b["user"].(map[string]any)
 			return b["valid"] == true && u != nil && u["username"] == plextest.AdminLogin
 		},
-		"/signin": func(b map[string]any) bool { return b["authToken"] == plextest.UserToken },
+		"/signin":    func(b map[string]any) bool { return b["authToken"] == plextest.UserToken },
+		"/pins":      func(b map[string]any) bool { return str(b["id"]) != "" && str(b["code"]) != "" },
+		"/pins/{id}": nil, // the walk-through's poll, TestPinWalkthrough
 	}
-	for _, r := range endpoint.All { // the gateway serves every declared route
-		if shape[r.Path] == nil {
+	created := map[string]bool{"/pins": true} // answered 201
+	for _, r := range endpoint.All {          // the gateway serves every declared route
+		if _, ok := shape[r.Path]; !ok {
 			t.Errorf("declared route %s has no curl line checked here", r.Path)
 		}
 	}
-	if len(s.curls) != len(shape) {
-		t.Fatalf("printed %d curl lines, want %d:\n%s", len(s.curls), len(shape), strings.Join(s.curls, "\n"))
+	if len(s.curls) != len(shape)-1 {
+		t.Fatalf("printed %d curl lines, want %d:\n%s", len(s.curls), len(shape)-1, strings.Join(s.curls, "\n"))
 	}
 	for _, line := range s.curls {
 		r, err := curlRequest(line)
@@ -56,7 +59,7 @@ func TestPrintedCurlLines(t *testing.T) {
 		}
 		t.Run(r.URL.Path, func(t *testing.T) {
 			status, header, body := do(t, r)
-			if status != 200 || !shape[r.URL.Path](body) {
+			if want := map[bool]int{false: 200, true: 201}[created[r.URL.Path]]; status != want || !shape[r.URL.Path](body) {
 				t.Errorf("%s: %d %v", line, status, body)
 			}
 			if header.Get("Cache-Control") != "no-store" {
@@ -66,11 +69,58 @@ func TestPrintedCurlLines(t *testing.T) {
 	}
 	// One log line per request, carrying the Lambda request id, never the key.
 	logs := s.logs.String()
-	if n := strings.Count(logs, `"message":"request"`); n != len(shape) || !strings.Contains(logs, `"requestId":"`) {
-		t.Errorf("%d request log lines, want %d with request ids:\n%s", n, len(shape), logs)
+	if n := strings.Count(logs, `"message":"request"`); n != len(s.curls) || !strings.Contains(logs, `"requestId":"`) {
+		t.Errorf("%d request log lines, want %d with request ids:\n%s", n, len(s.curls), logs)
 	}
 	if strings.Contains(logs, s.key) {
 		t.Error("a log line holds the caller key")
+	}
+}
+
+// TestPinWalkthrough follows the printed PIN steps as printed: create, the
+// approval link, then the poll, authorized (pending is the handler tests').
+func TestPinWalkthrough(t *testing.T) {
+	s := startRun(t)
+	var create string
+	for _, c := range s.curls {
+		if strings.Contains(c, "/pins'") {
+			create = c
+		}
+	}
+	if create == "" || len(s.steps) != 2 {
+		t.Fatalf("create line %q, steps %q: want a create line and two steps (approve, poll)", create, s.steps)
+	}
+	r, err := curlRequest(create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, pin := do(t, r)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, pin)
+	}
+	fill := func(line string) *http.Request {
+		r, err := curlRequest(strings.NewReplacer("<code>", str(pin["code"]), "<id>", str(pin["id"])).Replace(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	approve, poll := s.steps[0], s.steps[1]
+	resp, err := http.DefaultClient.Do(fill(approve))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	status, _, b := do(t, fill(poll))
+	u, _ := b["user"].(map[string]any)
+	if status != 200 || b["status"] != "authorized" || str(b["authToken"]) == "" || u["username"] != plextest.UserLogin {
+		t.Fatalf("poll after approval: %d %v", status, b)
+	}
+	if strings.Contains(s.logs.String(), str(b["authToken"])) {
+		t.Error("a log line holds the PIN's token")
 	}
 }
 
@@ -272,7 +322,7 @@ func TestSecretsManager(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if status, _, body := do(t, r); status != 200 {
+		if status, _, body := do(t, r); status != 200 && status != 201 { // 201: POST /pins
 			t.Errorf("%s: %d %v", r.URL.Path, status, body)
 		}
 	}

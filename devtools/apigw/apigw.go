@@ -36,12 +36,49 @@ type Options struct {
 	RequestID string    // requestContext.requestId; "": random, in API Gateway's shape
 	Time      time.Time // requestContext.time; zero: now
 	Encoding  Encoding
+	// Route is the template's path the request matched, such as
+	// "/pins/{id}": the route key names it and its parameters are filled
+	// from the request's path. "": the request's path, without parameters.
+	Route string
 }
 
-// Event turns r and its body into the event for the route ANY <path>, as
-// the template declares every route.
+// Match reports whether path matches the route template, whose "{name}"
+// segments each match one non-empty segment, and returns those parameters
+// (nil for a route without any), as API Gateway fills pathParameters.
+func Match(template, path string) (map[string]string, bool) {
+	want, got := strings.Split(template, "/"), strings.Split(path, "/")
+	if len(want) != len(got) {
+		return nil, false
+	}
+	var params map[string]string
+	for i, w := range want {
+		name, isParam := strings.CutPrefix(w, "{")
+		if name, ok := strings.CutSuffix(name, "}"); isParam && ok {
+			if got[i] == "" {
+				return nil, false
+			}
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[name] = got[i]
+			continue
+		}
+		if w != got[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// Event turns r and its body into the event for the route ANY <path> (or
+// ANY opt.Route), as the template declares every route.
 func Event(r *http.Request, body []byte, opt Options) events.APIGatewayV2HTTPRequest {
-	routeKey := "ANY " + r.URL.Path
+	route := opt.Route
+	if route == "" {
+		route = r.URL.Path
+	}
+	params, _ := Match(route, r.URL.Path)
+	routeKey := "ANY " + route
 	headers := map[string]string{}
 	var cookies []string
 	for name, vals := range r.Header {
@@ -92,6 +129,7 @@ func Event(r *http.Request, body []byte, opt Options) events.APIGatewayV2HTTPReq
 		Cookies:               cookies,
 		Headers:               headers,
 		QueryStringParameters: joinQuery(r.URL.RawQuery),
+		PathParameters:        params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:     routeKey,
 			AccountID:    "local",

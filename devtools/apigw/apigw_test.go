@@ -141,3 +141,43 @@ func TestEventDefaults(t *testing.T) {
 		t.Errorf("x-forwarded-port %q, want the listener's 3000", ev.Headers["x-forwarded-port"])
 	}
 }
+
+// A templated route matches one non-empty segment per parameter, as API
+// Gateway's {name} does, and nothing else.
+func TestMatch(t *testing.T) {
+	for _, tt := range []struct {
+		route, path string
+		params      map[string]string
+		ok          bool
+	}{
+		{"/pins/{id}", "/pins/abc", map[string]string{"id": "abc"}, true},
+		{"/pins/{id}", "/pins/", nil, false},
+		{"/pins/{id}", "/pins", nil, false},
+		{"/pins/{id}", "/pins/a/b", nil, false},
+		{"/pins/{id}", "/pinsx/a", nil, false},
+		{"/pins", "/pins", nil, true},
+		{"/pins", "/pins/a", nil, false},
+		{"/a/{x}/b/{y}", "/a/1/b/2", map[string]string{"x": "1", "y": "2"}, true},
+	} {
+		params, ok := Match(tt.route, tt.path)
+		if ok != tt.ok || !reflect.DeepEqual(params, tt.params) {
+			t.Errorf("Match(%q, %q) = %v, %v; want %v, %v", tt.route, tt.path, params, ok, tt.params, tt.ok)
+		}
+	}
+}
+
+// With a templated Route, the route key names the template and the path's
+// parameters fill pathParameters; rawPath stays the request's.
+func TestEventRoute(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/pins/AbC-_9", nil)
+	ev := Event(r, nil, Options{Route: "/pins/{id}"})
+	if ev.RouteKey != "ANY /pins/{id}" || ev.RequestContext.RouteKey != ev.RouteKey {
+		t.Errorf("routeKey = %q / %q, want ANY /pins/{id}", ev.RouteKey, ev.RequestContext.RouteKey)
+	}
+	if !reflect.DeepEqual(ev.PathParameters, map[string]string{"id": "AbC-_9"}) || ev.RawPath != "/pins/AbC-_9" {
+		t.Errorf("pathParameters = %v, rawPath %q", ev.PathParameters, ev.RawPath)
+	}
+	if ev := Event(r, nil, Options{}); ev.RouteKey != "ANY /pins/AbC-_9" || ev.PathParameters != nil {
+		t.Errorf("without Route: routeKey %q, pathParameters %v", ev.RouteKey, ev.PathParameters)
+	}
+}

@@ -3,9 +3,11 @@ package deploytest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/plexauth/plexauth/devtools/apigw"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 )
@@ -68,6 +71,17 @@ func TestEvents(t *testing.T) {
 		"details.json": func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
 			if _, ok := e.Headers["x-plex-token"]; ok {
 				t.Error("sends x-plex-token; the local example uses the admin token")
+			}
+		},
+		"pins.json": func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+			var body map[string]any
+			if err := json.Unmarshal([]byte(e.Body), &body); err != nil || !strings.HasPrefix(fmt.Sprint(body["forwardUrl"]), "https://") {
+				t.Errorf("body = %q, want a forwardUrl example", e.Body)
+			}
+		},
+		"pin.json": func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+			if e.PathParameters["id"] == "" { // which PIN it is, internal/endpoint checks
+				t.Error("no id in pathParameters")
 			}
 		},
 		"signin.json": func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
@@ -138,8 +152,13 @@ func checkEventShape(t *testing.T, e events.APIGatewayV2HTTPRequest, routeOwner 
 	if rc.RouteKey != e.RouteKey {
 		t.Errorf("requestContext.routeKey = %q, want %q", rc.RouteKey, e.RouteKey)
 	}
-	if !slices.Contains(h.Methods, rc.HTTP.Method) || rc.HTTP.Path != h.Path || e.RawPath != h.Path {
+	// A templated path ("/pins/{id}") matches, with its parameters filled.
+	params, matched := apigw.Match(h.Path, rc.HTTP.Path)
+	if !slices.Contains(h.Methods, rc.HTTP.Method) || !matched || e.RawPath != rc.HTTP.Path {
 		t.Errorf("method/path = %s %s (rawPath %s), want one of %v on %s", rc.HTTP.Method, rc.HTTP.Path, e.RawPath, h.Methods, h.Path)
+	}
+	if !maps.Equal(params, e.PathParameters) {
+		t.Errorf("pathParameters = %v, want %v (from %s)", e.PathParameters, params, h.Path)
 	}
 	if rc.Stage != "$default" {
 		t.Errorf("stage = %q, want $default", rc.Stage)

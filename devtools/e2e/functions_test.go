@@ -32,7 +32,7 @@ func authorized(e apitest.Event) apitest.Event { return e.With("Authorization", 
 func scenarios(f function) []scenario {
 	ok := authorized(f.ok)
 	rows := []scenario{
-		{name: "success", event: ok, status: 200, check: f.check},
+		{name: "success", event: ok, status: f.success(), check: f.check},
 		{name: "no caller key", event: f.ok, status: 401, code: "unauthorized", check: header("WWW-Authenticate", `Bearer realm="plexauth"`)},
 		{name: "wrong caller key", event: f.ok.With("Authorization", "Bearer not-the-key-0001"), status: 401, code: "unauthorized"},
 		{name: "plex 503", event: ok, fault: &plextest.Fault{Status: 503}, status: 502, code: "plex_error"},
@@ -128,7 +128,7 @@ func TestFunctions(t *testing.T) {
 					t.Fatal(err)
 				}
 				a := in.invoke(t, event)
-				if a.Status != 200 {
+				if a.Status != f.success() {
 					t.Fatalf("events/%s.json: got %d %s", f.name, a.Status, a.Body)
 				}
 				f.check(t, a)
@@ -150,7 +150,7 @@ func TestFunctions(t *testing.T) {
 				first := in.invoke(t, ok.JSON())
 				second := in.invoke(t, ok.JSON())
 				for _, a := range []answer{first, second} {
-					if a.Status != 200 {
+					if a.Status != f.success() {
 						t.Fatalf("after the rotation: got %d %s", a.Status, a.Body)
 					}
 				}
@@ -158,7 +158,7 @@ func TestFunctions(t *testing.T) {
 				// the next one uses the new token straight away.
 				want, fetches := "rotated", 2
 				if !f.admin {
-					want, fetches = "", 1 // sign-in never uses the admin token
+					want, fetches = "", 1 // sign-in and PINs never call Plex with the admin token
 				}
 				if got, _ := in.requestLine(t, first.RequestID)["secretRefresh"].(string); got != want {
 					t.Errorf("secretRefresh = %q, want %q", got, want)

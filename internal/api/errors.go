@@ -17,6 +17,8 @@ import (
 const (
 	CodeInvalidRequest          = "invalid_request"
 	CodeSourceNotFound          = "source_not_found"
+	CodePinNotFound             = "pin_not_found"
+	CodePinExpired              = "pin_expired"
 	CodeUnauthorized            = "unauthorized"
 	CodeForbidden               = "forbidden"
 	CodePlexUnauthorized        = "plex_unauthorized"
@@ -65,6 +67,18 @@ func RateLimited(message string, retryAfter time.Duration) error {
 	return &Error{Status: http.StatusTooManyRequests, Code: CodeRateLimited, Message: message, RetryAfter: retryAfter}
 }
 
+// PinNotFound is a 404 pin_not_found for a PIN id that is not one this
+// caller was given (forged, altered, or another caller's): which, it does
+// not say.
+func PinNotFound() error {
+	return &Error{Status: http.StatusNotFound, Code: CodePinNotFound, Message: "no such PIN for this caller"}
+}
+
+// PinExpired is a 410 pin_expired: the PIN's life is over; create a new one.
+func PinExpired() error {
+	return &Error{Status: http.StatusGone, Code: CodePinExpired, Message: "the PIN has expired; create a new one"}
+}
+
 func unauthorized() *Error {
 	return &Error{
 		Status:  http.StatusUnauthorized,
@@ -109,7 +123,7 @@ func internalError(cause error) *Error {
 // kind matches and whose op is empty or the failed operation's wins. A Plex
 // 400 is our client's fault, not the caller's, so it is a 502 like any other
 // upstream surprise; so is a 404 anywhere but for a source, where it means
-// the server does not know it.
+// the server does not know it, and for a PIN, which plex.tv has let expire.
 var plexErrors = []struct {
 	kind    error
 	op      string // the plex.Error's Op; "" for any
@@ -122,6 +136,8 @@ var plexErrors = []struct {
 	// The one setting a Client can lack is its server URL (plex.tv has a default).
 	{plex.ErrNotConfigured, "", http.StatusInternalServerError, CodeMisconfigured, "the service is misconfigured", config.EnvServerURL},
 	{plex.ErrNotFound, plex.OpSource, http.StatusNotFound, CodeSourceNotFound, "the Plex Media Server knows no such source", ""},
+	// plex.tv's 404 (code 1020) to a PIN check: expired, or unknown to it.
+	{plex.ErrNotFound, plex.OpCheckPin, http.StatusGone, CodePinExpired, "the PIN has expired; create a new one", ""},
 	{plex.ErrNotFound, "", http.StatusBadGateway, CodePlexError, "Plex failed to answer", ""},
 	{plex.ErrBadRequest, "", http.StatusBadGateway, CodePlexError, "Plex did not accept the request", ""},
 	{plex.ErrUnauthorized, "", http.StatusForbidden, CodePlexUnauthorized, "Plex rejected the credential", ""},

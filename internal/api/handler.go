@@ -33,13 +33,21 @@ type Op func(ctx context.Context, r *Request) (any, error)
 
 // Route is what a handler answers: a path and the methods it takes.
 type Route struct {
-	Path    string   // "/transient-token": the log line's route, and the scope
+	Path    string   // "/transient-token", or with a parameter "/pins/{id}": the log line's route
 	Methods []string // allowed methods, upper case
+	// ScopeName, when set, is the route's scope instead of its path: routes
+	// that only make sense together ("POST /pins", "GET /pins/{id}") share one.
+	ScopeName string
 }
 
-// Scope is the route's name in a caller's "routes" in the secret: the path
-// without its leading slash ("transient-token").
-func (r Route) Scope() string { return strings.TrimPrefix(r.Path, "/") }
+// Scope is the route's name in a caller's "routes" in the secret: ScopeName,
+// or else the path without its leading slash ("transient-token").
+func (r Route) Scope() string {
+	if r.ScopeName != "" {
+		return r.ScopeName
+	}
+	return strings.TrimPrefix(r.Path, "/")
+}
 
 // Shared is what every handler takes besides its Op, the same for all routes.
 type Shared struct {

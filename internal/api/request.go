@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -87,6 +89,19 @@ func (r *Request) redactions() []string {
 		}
 	}
 	return out
+}
+
+// PathParam returns the named parameter of a templated route's path ("id" of
+// "/pins/{id}"), "" if absent.
+func (r *Request) PathParam(name string) string { return r.event.PathParameters[name] }
+
+// SecretKey is a key for label derived from the admin token (HMAC-SHA256):
+// stable while the token is, unrelated to it and to other labels' keys, and
+// never the token itself, which stays in this package.
+func (r *Request) SecretKey(label string) []byte {
+	m := hmac.New(sha256.New, []byte(r.secret.PlexToken))
+	m.Write([]byte(label))
+	return m.Sum(nil)
 }
 
 // Params returns the request's fields: the query string of a GET, the JSON

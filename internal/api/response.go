@@ -27,12 +27,21 @@ func headers() map[string]string {
 	}
 }
 
+// Created is an Op's answer v sent with 201 Created instead of 200.
+func Created(v any) any { return created{v} }
+
+type created struct{ v any }
+
 func success(v any) (events.APIGatewayV2HTTPResponse, error) {
+	status := http.StatusOK
+	if c, ok := v.(created); ok {
+		status, v = http.StatusCreated, c.v
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, internalError(err)
 	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Headers: headers(), Body: string(b)}, nil
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers(), Body: string(b)}, nil
 }
 
 func failure(e *Error, requestID string) events.APIGatewayV2HTTPResponse {

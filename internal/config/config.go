@@ -139,16 +139,16 @@ func checkURL(name, raw string, allowHTTP bool) error {
 	switch {
 	case err != nil:
 		return &Error{Setting: name, Problem: err.Error()}
-	case u.Scheme == "http" && !allowHTTP && !loopback(u.Hostname()):
+	case u.Scheme == "http" && !allowHTTP && !Loopback(u.Hostname()):
 		return &Error{Setting: name, Problem: "must be an https URL: plain http sends the Plex token in clear, " +
 			"so it is allowed only for a loopback host or with " + EnvAllowHTTP + "=true"}
 	}
 	return nil
 }
 
-// loopback reports whether host never leaves this machine: localhost,
+// Loopback reports whether host never leaves this machine: localhost,
 // 127.0.0.0/8 or ::1.
-func loopback(host string) bool {
+func Loopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -2,6 +2,7 @@ package endpoint
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/plexauth/plexauth/internal/api"
@@ -19,7 +20,7 @@ type Route struct {
 }
 
 // All lists every endpoint, in the README's order.
-var All = []Route{Transient, Sources, Details, SignIn}
+var All = []Route{Transient, Sources, Details, SignIn, CreatePin, CheckPin}
 
 // Deps is what a route's handler is built from, once per process.
 type Deps struct {
@@ -35,6 +36,9 @@ type Plex interface {
 	Source(ctx context.Context, token string, q plex.SourceQuery) (*plex.Device, error)
 	User(ctx context.Context, token string) (*plex.User, error)
 	SignIn(ctx context.Context, cr plex.Credentials) (*plex.User, error)
+	CreatePin(ctx context.Context, id plex.Identity) (*plex.Pin, error)
+	CheckPin(ctx context.Context, id plex.Identity, pinID int64) (*plex.Pin, error)
+	AuthAppURL(clientID, code, product, forwardURL string) string
 }
 
 var _ Plex = (*plex.Client)(nil)
@@ -50,13 +54,15 @@ func (r Route) LogicalID() string {
 	return strings.ToUpper(r.Name[:1]) + r.Name[1:] + "Function"
 }
 
-// Scopes lists every route's scope, the names a caller's "routes" in the
-// secret may hold. Every function checks the secret against all of them, so
-// all agree on whether it is malformed.
+// Scopes lists every route's scope once, the names a caller's "routes" in
+// the secret may hold. Every function checks the secret against all of them,
+// so all agree on whether it is malformed.
 func Scopes() []string {
-	out := make([]string, len(All))
-	for i, r := range All {
-		out[i] = r.Scope()
+	var out []string
+	for _, r := range All {
+		if !slices.Contains(out, r.Scope()) {
+			out = append(out, r.Scope())
+		}
 	}
 	return out
 }

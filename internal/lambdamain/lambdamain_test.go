@@ -165,6 +165,8 @@ func TestSetupHosts(t *testing.T) {
 		"sources":   {Method: "GET", Path: "/sources", Query: "source=" + url.QueryEscape(plextest.ServerSource)},
 		"details":   {Method: "GET", Path: "/token-details"},
 		"signin":    apitest.Event{Method: "POST", Path: "/signin"}.JSONBody(signIn),
+		"pins":      {Method: "POST", Path: "/pins"},
+		"pin":       {Method: "GET", Route: "/pins/{id}"}, // Path: a PIN this env's /pins made
 	}
 	for _, r := range endpoint.All {
 		t.Run(r.Name, func(t *testing.T) {
@@ -183,7 +185,10 @@ func TestSetupHosts(t *testing.T) {
 			if !ok {
 				t.Fatalf("no event for route %s", r.Name)
 			}
-			if resp := apitest.Invoke(t, t.Context(), h, ev.Authorized().JSON()); resp.Status != 200 {
+			if r.Name == endpoint.CheckPin.Name {
+				ev.Path = "/pins/" + createPin(t, Env{Getenv: env(vars), Log: &apitest.LogBuffer{}})
+			}
+			if resp := apitest.Invoke(t, t.Context(), h, ev.Authorized().JSON()); resp.Status != 200 && resp.Status != 201 {
 				t.Fatalf("got %d %s", resp.Status, resp.Body)
 			}
 			// The request's line went to env.Log: the handler has its logger.
@@ -192,6 +197,22 @@ func TestSetupHosts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// createPin makes a PIN through the /pins function set up with env and
+// returns its id.
+func createPin(t *testing.T, e Env) string {
+	t.Helper()
+	h, err := Setup(t.Context(), e, endpoint.CreatePin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := apitest.Invoke(t, t.Context(), h, apitest.Event{Method: "POST", Path: "/pins"}.Authorized().JSON())
+	var v struct{ ID string }
+	if resp.Status != 201 || json.Unmarshal([]byte(resp.Body), &v) != nil || v.ID == "" {
+		t.Fatalf("POST /pins: %d %s", resp.Status, resp.Body)
+	}
+	return v.ID
 }
 
 // TestRunInitFailure runs Start in a child process: a bad setting must end it

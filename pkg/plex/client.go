@@ -66,6 +66,8 @@ type Client struct {
 
 	server, plexTV                     *url.URL // base URLs, for Warm; server is nil when not configured
 	transient, resources, user, signIn *url.URL // endpoints; copied per request, never mutated
+	pins                               *url.URL
+	authApp                            string // where a user approves a PIN
 
 	// warming holds, per Host, the Warm under way: a call to that host that
 	// starts meanwhile waits for it and reuses its connection instead of
@@ -169,6 +171,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.user = endpoint(c.plexTV, "/api/v2/user", "")
 	c.signIn = endpoint(c.plexTV, "/api/v2/users/signin", "")
+	c.pins = endpoint(c.plexTV, "/api/v2/pins", "")
+	c.authApp = DefaultAuthAppURL
+	if c.plexTV.Host != "plex.tv" {
+		c.authApp = endpoint(c.plexTV, "/auth", "").String()
+	}
 	if cfg.ServerURL != "" {
 		if c.server, err = ParseBaseURL(cfg.ServerURL); err != nil {
 			return nil, fmt.Errorf("plex: ServerURL %w", err)

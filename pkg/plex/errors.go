@@ -29,6 +29,8 @@ const (
 	OpSource         = "source"
 	OpUser           = "user"
 	OpSignIn         = "sign in"
+	OpCreatePin      = "create PIN"
+	OpCheckPin       = "check PIN"
 )
 
 type kindError string

@@ -20,12 +20,14 @@ type call struct {
 	op      string
 	method  string
 	url     *url.URL
-	query   string   // replaces url's query when set
-	token   string   // X-Plex-Token; empty for sign-in and Warm
-	form    string   // form-encoded body (sign-in)
-	server  bool     // a Plex Media Server answers: there 403 means a bad token
-	signIn  bool     // 201 is success; never retried once plex.tv may have seen it; its message is dropped
-	secrets []string // never to appear in an error, even if Plex echoes them
+	query   string      // replaces url's query when set
+	token   string      // X-Plex-Token; empty for sign-in and Warm
+	form    string      // form-encoded body (sign-in)
+	server  bool        // a Plex Media Server answers: there 403 means a bad token
+	signIn  bool        // 201 is success; never retried once plex.tv may have seen it; its message is dropped
+	created bool        // 201 is success (a new PIN)
+	header  http.Header // replaces the Client's header (a PIN's own identity)
+	secrets []string    // never to appear in an error, even if Plex echoes them
 }
 
 // reply is a successful answer, body read in full.
@@ -44,7 +46,7 @@ func (r *call) host() Host {
 }
 
 func (r *call) ok(status int) bool {
-	return status == http.StatusOK || (r.signIn && status == http.StatusCreated)
+	return status == http.StatusOK || ((r.signIn || r.created) && status == http.StatusCreated)
 }
 
 // newRequest builds the request by hand from the precomputed URL and headers:
@@ -54,7 +56,11 @@ func (c *Client) newRequest(ctx context.Context, r *call) *http.Request {
 	if r.query != "" {
 		u.RawQuery = r.query
 	}
-	h := c.header.Clone()
+	h := r.header
+	if h == nil {
+		h = c.header
+	}
+	h = h.Clone()
 	req := &http.Request{Method: r.method, URL: &u, Host: u.Host, Header: h}
 	if r.token != "" {
 		h["X-Plex-Token"] = []string{r.token}

@@ -17,6 +17,7 @@ import (
 type Event struct {
 	Method    string
 	Path      string
+	Route     string            // the template's path when it has parameters ("/pins/{id}"); "": Path
 	Query     string            // raw query string, e.g. "source=server%3A%2F%2Fabc"
 	Headers   map[string]string // names are lower-cased, as API Gateway does
 	Body      string
@@ -73,7 +74,7 @@ func (e Event) Payload() events.APIGatewayV2HTTPRequest {
 	if reqID == "" {
 		reqID = requestID
 	}
-	opt := apigw.Options{RequestID: reqID, Time: requestTime, Encoding: apigw.Plain}
+	opt := apigw.Options{RequestID: reqID, Time: requestTime, Encoding: apigw.Plain, Route: e.Route}
 	if e.Base64 {
 		opt.Encoding = apigw.Base64
 	}

@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Route is the path of one simulated Plex operation.
@@ -18,7 +20,19 @@ const (
 	RouteResources Route = "/security/resources"
 	RouteUser      Route = "/api/v2/user"
 	RouteSignIn    Route = "/api/v2/users/signin"
+	RoutePins      Route = "/api/v2/pins"  // POST: a new PIN
+	RoutePin       Route = "/api/v2/pins/" // GET /api/v2/pins/{id}: the PIN's state
+	RouteAuthApp   Route = "/auth"         // the Auth App's page, where a person approves a PIN
+	RouteLink      Route = "/link"         // ?code=: approve a PIN (what the page submits)
 )
+
+// routeOf is the route a request path belongs to: every PIN's path is RoutePin.
+func routeOf(path string) Route {
+	if strings.HasPrefix(path, string(RoutePin)) {
+		return RoutePin
+	}
+	return Route(path)
+}
 
 // Request is a copy of a request the simulator received. Form holds the
 // sign-in form fields; it is nil for the other routes.
@@ -43,6 +57,11 @@ type Simulator struct {
 	requests         []Request
 	failures         map[string]int // failed sign-ins by remote IP
 	transientMethods []string       // what /security/token accepts
+	pins             map[int64]*pin
+	pinLifetime      time.Duration
+	lastPin          int64
+	pinTokens        map[string]int    // tokens approved PINs gave, to the index of their user
+	deviceTokens     map[string]string // client identifier to its current PIN token
 }
 
 // New returns a simulator holding the default fixtures.
@@ -55,6 +74,10 @@ func New() *Simulator {
 		faults:           map[Route]Fault{},
 		failures:         map[string]int{},
 		transientMethods: []string{http.MethodPost, http.MethodGet},
+		pins:             map[int64]*pin{},
+		pinLifetime:      PinLifetime,
+		pinTokens:        map[string]int{},
+		deviceTokens:     map[string]string{},
 	}
 }
 
@@ -99,7 +122,7 @@ func (s *Simulator) Count(r Route) int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, req := range s.requests {
-		if req.Path == string(r) {
+		if routeOf(req.Path) == r {
 			n++
 		}
 	}
@@ -119,7 +142,7 @@ func (s *Simulator) Reset() {
 // ServeHTTP answers the simulated routes, plus GET or HEAD / as a cheap
 // target for connection warm-up.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	route := Route(r.URL.Path)
+	route := routeOf(r.URL.Path)
 	if route == RouteSignIn && r.Method == http.MethodPost {
 		// Parsed before recording so that tests can see the form.
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -127,6 +150,14 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.record(r)
 
+	switch route { // a person's browser: no Plex headers
+	case RouteAuthApp:
+		s.serveAuthApp(w, r)
+		return
+	case RouteLink:
+		s.serveLink(w, r)
+		return
+	}
 	handler := s.handler(route)
 	switch {
 	case handler != nil:
@@ -160,6 +191,10 @@ func (s *Simulator) handler(route Route) http.HandlerFunc {
 		return s.serveUser
 	case RouteSignIn:
 		return s.serveSignIn
+	case RoutePins:
+		return s.servePins
+	case RoutePin:
+		return s.servePin
 	}
 	return nil
 }
@@ -232,7 +267,15 @@ func (s *Simulator) accountFor(tok string) (account, bool) {
 			return u.account, true
 		}
 	}
-	return account{}, false
+	s.mu.Lock()
+	i, ok := s.pinTokens[tok]
+	s.mu.Unlock()
+	if !ok {
+		return account{}, false
+	}
+	a := s.users[i].account
+	a.AuthToken = tok
+	return a, true
 }
 
 // remoteIP is the key failed sign-ins are counted under.

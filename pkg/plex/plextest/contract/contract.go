@@ -38,20 +38,26 @@ import (
 // silent on 429, 5xx and some 404s that real servers send.
 var ErrUndeclaredStatus = errors.New("status not declared by the spec")
 
-// specFromRoot is where the spec lives relative to the module root.
-const specFromRoot = "../shared/plex-api-spec/plex-api-spec.yaml"
+// specFromRoot is where the spec lives relative to the module root;
+// pinsFromRoot the wrapper of the earlier spec's PIN operations.
+const (
+	specFromRoot = "../shared/plex-api-spec/plex-api-spec.yaml"
+	pinsFromRoot = "../shared/plex-api-spec/earlier/pins-openapi.yaml"
+)
 
 // canonical is the one base URL the shared router knows; requests to the
 // server under test are re-addressed to it before routing.
 var canonical = &url.URL{Scheme: "http", Host: "spec.invalid"}
 
-// The spec is large: it is parsed and routed once per test binary and
-// shared, read-only, by every Validator.
-var spec struct {
+// A spec is parsed and routed once per test binary and shared, read-only,
+// by every Validator of it.
+type parsed struct {
 	once   sync.Once
 	router routers.Router
 	err    error
 }
+
+var specs = map[string]*parsed{specFromRoot: {}, pinsFromRoot: {}}
 
 // Validator checks requests and responses for one server against the spec.
 // It is safe for concurrent use.
@@ -65,14 +71,16 @@ type Validator struct {
 // SpecPath returns where the spec should be: up from the working directory
 // (a test's package directory) to the one holding go.mod, then
 // ../shared/plex-api-spec/plex-api-spec.yaml.
-func SpecPath() (string, error) {
+func SpecPath() (string, error) { return fromRoot(specFromRoot) }
+
+func fromRoot(rel string) (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, filepath.FromSlash(specFromRoot)), nil
+			return filepath.Join(dir, filepath.FromSlash(rel)), nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -87,17 +95,30 @@ func SpecPath() (string, error) {
 // their base path (/api/v2). It skips the test when the spec is absent.
 func Load(t testing.TB, serverURL string) *Validator {
 	t.Helper()
-	path, err := SpecPath()
+	return load(t, serverURL, specFromRoot)
+}
+
+// LoadPins is Load for the plex.tv PIN operations, which only the earlier
+// spec describes (../shared/plex-api-spec/earlier/pins-openapi.yaml).
+func LoadPins(t testing.TB, serverURL string) *Validator {
+	t.Helper()
+	return load(t, serverURL, pinsFromRoot)
+}
+
+func load(t testing.TB, serverURL, rel string) *Validator {
+	t.Helper()
+	path, err := fromRoot(rel)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		t.Skipf("Plex OpenAPI spec not found at %s (%s from the module root): contract checks skipped", path, specFromRoot)
+		t.Skipf("Plex OpenAPI spec not found at %s (%s from the module root): contract checks skipped", path, rel)
 	}
 	server, err := url.Parse(strings.TrimSuffix(serverURL, "/"))
 	if err != nil || server.Host == "" {
 		t.Fatalf("contract: server URL %q: want scheme://host[:port]", serverURL)
 	}
+	spec := specs[rel]
 	spec.once.Do(func() { spec.router, spec.err = loadRouter(path) })
 	if spec.err != nil {
 		t.Fatal(spec.err)
