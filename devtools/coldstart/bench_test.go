@@ -278,7 +278,7 @@ func BenchmarkWarmPath(b *testing.B) {
 			secrettest.SetEnv(b, sm.URL)
 			arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
 			getenv := map[string]string{config.EnvServerURL: sim.URL, config.EnvPlexTVURL: sim.URL,
-				config.EnvSecretARN: arn, config.EnvClientIdentifier: "plexauth-bench", "LOG_LEVEL": "warn",
+				config.EnvSecretARN: arn, config.EnvClientIdentifier: "plexauth-bench", "AWS_LAMBDA_LOG_LEVEL": "WARN",
 				// The guard checks every sign-in, but with no caller rate: the
 				// loop signs in far faster than any caller may.
 				config.EnvSignInCallerRate: "0"}
