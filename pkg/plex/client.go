@@ -66,6 +66,7 @@ type Client struct {
 
 	server, plexTV                     *url.URL // base URLs, for Warm; server is nil when not configured
 	transient, resources, user, signIn *url.URL // endpoints; copied per request, never mutated
+	ping, devices, identity            *url.URL // devices is plex.tv's /api/v2/resources; identity is nil without a server
 
 	// warming holds, per Host, the Warm under way: a call to that host that
 	// starts meanwhile waits for it and reuses its connection instead of
@@ -169,12 +170,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.user = endpoint(c.plexTV, "/api/v2/user", "")
 	c.signIn = endpoint(c.plexTV, "/api/v2/users/signin", "")
+	c.ping = endpoint(c.plexTV, "/api/v2/ping", "")
+	c.devices = endpoint(c.plexTV, "/api/v2/resources", resourcesQuery)
 	if cfg.ServerURL != "" {
 		if c.server, err = ParseBaseURL(cfg.ServerURL); err != nil {
 			return nil, fmt.Errorf("plex: ServerURL %w", err)
 		}
 		c.transient = endpoint(c.server, "/security/token", "type=delegation&scope=all")
 		c.resources = endpoint(c.server, "/security/resources", "")
+		c.identity = endpoint(c.server, "/identity", "")
 	}
 	return c, nil
 }

@@ -29,6 +29,9 @@ const (
 	OpSource         = "source"
 	OpUser           = "user"
 	OpSignIn         = "sign in"
+	OpPing           = "ping"
+	OpIdentity       = "identity"
+	OpResources      = "resources"
 )
 
 type kindError string

@@ -160,6 +160,12 @@ func (s *Simulator) handler(route Route) http.HandlerFunc {
 		return s.serveUser
 	case RouteSignIn:
 		return s.serveSignIn
+	case RoutePing:
+		return s.servePing
+	case RouteIdentity:
+		return s.serveIdentity
+	case RouteDevices:
+		return s.serveDevices
 	}
 	return nil
 }
