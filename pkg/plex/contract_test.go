@@ -150,7 +150,7 @@ func clientCases(issued *[]string) []clientCase {
 				}
 			}},
 		{name: "resources", route: string(plextest.RouteDevices), query: resourcesQuery, schema: true,
-			run: func(ctx context.Context, c *plex.Client) (any, error) { return c.Resources(ctx, plextest.AdminToken) },
+			run:   func(ctx context.Context, c *plex.Client) (any, error) { return c.Resources(ctx, plextest.AdminToken) },
 			check: wantResources},
 		{name: "resources, bad token", route: string(plextest.RouteDevices), query: resourcesQuery, schema: true, kind: plex.ErrUnauthorized,
 			run: func(ctx context.Context, c *plex.Client) (any, error) { return c.Resources(ctx, badToken) }},
