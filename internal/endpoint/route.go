@@ -19,7 +19,7 @@ type Route struct {
 }
 
 // All lists every endpoint, in the README's order.
-var All = []Route{Transient, Sources, Details, SignIn}
+var All = []Route{Transient, Sources, Details, SignIn, Servers}
 
 // Deps is what a route's handler is built from, once per process.
 type Deps struct {
@@ -35,6 +35,7 @@ type Plex interface {
 	Source(ctx context.Context, token string, q plex.SourceQuery) (*plex.Device, error)
 	User(ctx context.Context, token string) (*plex.User, error)
 	SignIn(ctx context.Context, cr plex.Credentials) (*plex.User, error)
+	Resources(ctx context.Context, token string) ([]plex.Resource, error)
 }
 
 var _ Plex = (*plex.Client)(nil)
