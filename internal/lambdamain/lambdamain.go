@@ -19,6 +19,8 @@ import (
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/keepalive"
+	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
@@ -55,9 +57,48 @@ func Start(route endpoint.Route, opts ...Option) {
 	lambda.Start(h.Handle)
 }
 
+// StartScheduled is Start for a function run on a schedule (EventBridge)
+// rather than behind the API: the same settings, client and store, with the
+// job's runner as the handler.
+func StartScheduled(job keepalive.Job, opts ...Option) {
+	r, err := SetupScheduled(context.Background(), Env{Getenv: os.Getenv, Log: os.Stdout}, job, opts...)
+	if err != nil {
+		logInitFailure(os.Stdout, err)
+		os.Exit(1)
+	}
+	lambda.Start(r.Handle)
+}
+
 // Setup builds route's handler with its dependencies and, unless NoOverlap,
 // starts the background warm-up of the secret and of the route's Plex host.
 func Setup(ctx context.Context, env Env, route endpoint.Route, opts ...Option) (*api.Handler, error) {
+	b, err := build(ctx, env, config.Needs{ServerURL: route.Host == plex.ServerHost}, route.Host, opts)
+	if err != nil {
+		return nil, err
+	}
+	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: b.store, Logger: b.logger}, Plex: b.client, Config: b.cfg}), nil
+}
+
+// SetupScheduled builds job's runner; it needs the server URL (the job asks
+// the server who it is) and warms plex.tv, which it calls first.
+func SetupScheduled(ctx context.Context, env Env, job keepalive.Job, opts ...Option) (*keepalive.Runner, error) {
+	b, err := build(ctx, env, config.Needs{ServerURL: true}, plex.PlexTVHost, opts)
+	if err != nil {
+		return nil, err
+	}
+	return job.Runner(keepalive.Deps{Plex: b.client, Secrets: b.store, Logger: b.logger, Out: env.Log,
+		Namespace: b.cfg.MetricsNamespace, Warning: b.cfg.TokenExpiryWarning}), nil
+}
+
+// built is what every function shares, built once per cold start.
+type built struct {
+	cfg    config.Config
+	logger *slog.Logger
+	client *plex.Client
+	store  *secret.Store
+}
+
+func build(ctx context.Context, env Env, needs config.Needs, host plex.Host, opts []Option) (built, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
@@ -66,28 +107,25 @@ func Setup(ctx context.Context, env Env, route endpoint.Route, opts ...Option) (
 		// First, as it is the longest local step of a cold start: see loadRoots.
 		go loadRoots()
 	}
-	cfg, err := config.Load(env.Getenv, config.Needs{ServerURL: route.Host == plex.ServerHost})
-	if err != nil {
-		return nil, err
+	var b built
+	var err error
+	if b.cfg, err = config.Load(env.Getenv, needs); err != nil {
+		return b, err
 	}
-	logger := NewLogger(env.Log, cfg.LogLevel)
-
-	client, err := NewClient(cfg)
-	if err != nil {
-		return nil, err
+	b.logger = NewLogger(env.Log, b.cfg.LogLevel)
+	if b.client, err = NewClient(b.cfg); err != nil {
+		return b, err
 	}
-	store, err := NewStore(ctx, cfg, logger)
-	if err != nil {
-		return nil, err
+	if b.store, err = NewStore(ctx, b.cfg, b.logger); err != nil {
+		return b, err
 	}
-
 	// Cold-start overlap: fetch the secret and open the Plex connection
 	// while the runtime starts, instead of on the first request.
 	if !o.noOverlap {
-		store.Prefetch() // never blocks
-		go warm(client, route.Host, logger)
+		b.store.Prefetch() // never blocks
+		go warm(b.client, host, b.logger)
 	}
-	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: store, Logger: logger}, Plex: client, Config: cfg}), nil
+	return b, nil
 }
 
 // loadRoots loads the system certificate pool. Go loads it on first use,

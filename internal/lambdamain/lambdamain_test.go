@@ -165,6 +165,7 @@ func TestSetupHosts(t *testing.T) {
 		"sources":   {Method: "GET", Path: "/sources", Query: "source=" + url.QueryEscape(plextest.ServerSource)},
 		"details":   {Method: "GET", Path: "/token-details"},
 		"signin":    apitest.Event{Method: "POST", Path: "/signin"}.JSONBody(signIn),
+		"servers":   {Method: "GET", Path: "/servers"},
 	}
 	for _, r := range endpoint.All {
 		t.Run(r.Name, func(t *testing.T) {
