@@ -39,6 +39,14 @@ type Job struct {
 // KeepAlive is the one scheduled function.
 var KeepAlive = Job{Name: "keepalive"}
 
+// All lists the scheduled functions, beside endpoint.All: the template
+// checks and the Makefile's targets follow it.
+var All = []Job{KeepAlive}
+
+// Dimensions is the one dimension set of the job's metrics, as the
+// template's alarms select them.
+func (j Job) Dimensions() metrics.Dimensions { return metrics.Dimensions{"Function": j.Name} }
+
 // LogicalID is the job's function in template.yaml (keepalive: KeepaliveFunction).
 func (j Job) LogicalID() string { return strings.ToUpper(j.Name[:1]) + j.Name[1:] + "Function" }
 
@@ -99,7 +107,7 @@ func (r *Runner) Handle(ctx context.Context, _ events.EventBridgeEvent) (Result,
 
 // Run makes the checks and writes the run's line.
 func (r *Runner) Run(ctx context.Context) Result {
-	m := metrics.New(r.d.Namespace, metrics.Dimensions{"Function": KeepAlive.Name})
+	m := metrics.New(r.d.Namespace, KeepAlive.Dimensions())
 	var res Result
 	r.checkToken(ctx, m, &res)
 	r.checkServer(ctx, m, &res)
