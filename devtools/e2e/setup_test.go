@@ -73,6 +73,8 @@ var functions = []function{
 	{name: "signin", route: plextest.RouteSignIn,
 		ok:    apitest.Event{Method: "POST", Path: "/signin"}.JSONBody(`{"login":"alice","password":"correct-horse-battery"}`),
 		check: signInOK(plextest.UserToken, plextest.UserLogin)},
+	{name: "servers", route: plextest.RouteDevices, admin: true,
+		ok: apitest.Event{Method: "GET", Path: "/servers"}, check: serversOK},
 }
 
 // answer is a function's response with its error envelope decoded.
