@@ -28,6 +28,7 @@ type started struct {
 	base   string   // http://127.0.0.1:port
 	key    string   // caller key, "" if none printed
 	curls  []string // the printed curl lines
+	ka     string   // the keep-alive's outcome, as printed
 	logs   *apitest.LogBuffer
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -71,6 +72,8 @@ func (s *started) readBanner(r io.Reader) error {
 			s.base, _, _ = strings.Cut(strings.TrimPrefix(line, "plexauth local: "), " ")
 		case strings.HasPrefix(line, "caller key: "):
 			s.key = strings.TrimPrefix(line, "caller key: ")
+		case strings.HasPrefix(line, "keep-alive: "):
+			s.ka = strings.TrimPrefix(line, "keep-alive: ")
 		case strings.HasPrefix(line, "curl "):
 			s.curls = append(s.curls, line)
 		case strings.HasSuffix(line, "Ctrl-C stops."):

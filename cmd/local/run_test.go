@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -40,6 +41,15 @@ func TestPrintedCurlLines(t *testing.T) {
 			return b["valid"] == true && u != nil && u["username"] == plextest.AdminLogin
 		},
 		"/signin": func(b map[string]any) bool { return b["authToken"] == plextest.UserToken },
+		"/servers": func(b map[string]any) bool {
+			l, _ := b["servers"].([]any)
+			for _, v := range l {
+				if m, _ := v.(map[string]any); m["clientIdentifier"] == plextest.ServerID {
+					return m["owned"] == true && m["accessToken"] == nil // not asked for
+				}
+			}
+			return false
+		},
 	}
 	for _, r := range endpoint.All { // the gateway serves every declared route
 		if shape[r.Path] == nil {
@@ -63,6 +73,13 @@ func TestPrintedCurlLines(t *testing.T) {
 				t.Errorf("Cache-Control = %q", header.Get("Cache-Control"))
 			}
 		})
+	}
+	// The keep-alive ran once at start against the same simulator and secret.
+	if want := fmt.Sprintf("token valid, server reachable (machine id %s, version %s)", plextest.ServerID, plextest.ServerVersion); s.ka != want {
+		t.Errorf("keep-alive line %q, want %q", s.ka, want)
+	}
+	if n := strings.Count(s.logs.String(), `"msg":"keepalive"`); n != 1 {
+		t.Errorf("%d keep-alive lines in the logs, want 1", n)
 	}
 	// One log line per request, carrying the Lambda request id, never the key.
 	logs := s.logs.String()
