@@ -9,7 +9,8 @@
 GO ?= go
 
 # The functions: one folder each under functions/, named by its route's
-# declaration (internal/endpoint); its SAM logical id is the name capitalised
+# declaration (internal/endpoint) or its scheduled job's (internal/keepalive);
+# its SAM logical id is the name capitalised
 # plus Function (transient: TransientFunction).
 FUNCTIONS := $(notdir $(wildcard functions/*))
 

@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/plexauth/plexauth/internal/keepalive"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -15,6 +17,8 @@ type banner struct {
 	key string     // "": the callers come from the real secret
 	sim *simulator // nil: a real Plex
 	o   options
+
+	keepAlive keepalive.Result // the keep-alive run made at start
 }
 
 // plextestLink is the simulator's approval URL (plextest.RouteLink).
@@ -45,6 +49,7 @@ func printBanner(w io.Writer, b banner) {
 		fmt.Fprintf(w, "  secret:     in memory, caller %q\n", CallerName)
 		fmt.Fprintf(w, "  caller key: %s\n", key)
 	}
+	fmt.Fprintf(w, "  keep-alive: %s\n", keepAliveSummary(b.keepAlive))
 	fmt.Fprintln(w, "\nTry:")
 	for _, e := range examples(b.sim != nil) {
 		fmt.Fprintln(w, "  "+curl(b.url, key, e))
@@ -66,6 +71,7 @@ func examples(simulated bool) []example {
 		{method: http.MethodGet, path: "/token-details"},
 		{method: http.MethodPost, path: "/signin", body: fmt.Sprintf(`{"login":%q,"password":%q}`, login, password)},
 		{method: http.MethodPost, path: "/pins"},
+		{method: http.MethodGet, path: "/servers", query: "owned=true"},
 	}
 }
 
@@ -81,6 +87,33 @@ func printPinWalkthrough(w io.Writer, b banner, key string) {
 	}
 	fmt.Fprintln(w, "  2. poll, at most every 2 s, until it answers \"status\":\"authorized\" with the authToken:")
 	fmt.Fprintln(w, "  "+curl(b.url, key, example{method: http.MethodGet, path: "/pins/<id>"}))
+}
+
+// keepAliveSummary is one keep-alive run in words: the token, then the server.
+func keepAliveSummary(r keepalive.Result) string {
+	var token string
+	switch {
+	case r.TokenValid == nil:
+		token = "token not checked (" + r.TokenError + ")"
+	case *r.TokenValid:
+		token = "token valid"
+	default:
+		token = "token rejected by plex.tv"
+	}
+	if r.SecretRefresh != "" {
+		token += " (secret refreshed: " + r.SecretRefresh + ")"
+	}
+	if r.TokenExpiresAt != nil {
+		token += ", a JWT expiring " + r.TokenExpiresAt.UTC().Format(time.RFC3339)
+		if r.TokenExpiring {
+			token += " (soon: sign in again)"
+		}
+	}
+	server := "server unreachable (" + r.ServerError + ")"
+	if r.ServerReachable {
+		server = fmt.Sprintf("server reachable (machine id %s, version %s)", r.MachineIdentifier, r.ServerVersion)
+	}
+	return token + ", " + server
 }
 
 func curl(base, key string, e example) string {

@@ -29,6 +29,7 @@ type started struct {
 	key    string   // caller key, "" if none printed
 	curls  []string // the printed curl lines
 	steps  []string // the printed curl lines with <code> or <id> to fill in (the PIN walk-through)
+	ka     string   // the keep-alive's outcome, as printed
 	logs   *apitest.LogBuffer
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -74,6 +75,8 @@ func (s *started) readBanner(r io.Reader) error {
 			s.key = strings.TrimPrefix(line, "caller key: ")
 		case strings.HasPrefix(line, "curl ") && (strings.Contains(line, "<code>") || strings.Contains(line, "<id>")):
 			s.steps = append(s.steps, line)
+		case strings.HasPrefix(line, "keep-alive: "):
+			s.ka = strings.TrimPrefix(line, "keep-alive: ")
 		case strings.HasPrefix(line, "curl "):
 			s.curls = append(s.curls, line)
 		case strings.HasSuffix(line, "Ctrl-C stops."):

@@ -14,6 +14,7 @@ import (
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/keepalive"
 	"github.com/plexauth/plexauth/internal/lambdamain"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
@@ -55,12 +56,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		handlers[i] = r.Handler(deps)
 	}
 
+	// One keep-alive run, as the schedule would make it: its EMF line goes
+	// with the logs, its outcome into the banner.
+	ka := keepalive.KeepAlive.Runner(keepalive.Deps{Plex: client, Secrets: secrets, Logger: logger, Out: stderr,
+		Namespace: cfg.MetricsNamespace, Warning: cfg.TokenExpiryWarning}).Run(ctx)
+
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: newGateway(handlers, o.timeout, logger), ReadHeaderTimeout: 10 * time.Second}
-	printBanner(stdout, banner{url: "http://" + ln.Addr().String(), key: key, sim: sim, o: o})
+	printBanner(stdout, banner{url: "http://" + ln.Addr().String(), key: key, sim: sim, o: o, keepAlive: ka})
 	return serve(ctx, srv, ln)
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,7 +40,16 @@ func TestPrintedCurlLines(t *testing.T) {
 			u, _ := b["user"].(map[string]any)
 			return b["valid"] == true && u != nil && u["username"] == plextest.AdminLogin
 		},
-		"/signin":    func(b map[string]any) bool { return b["authToken"] == plextest.UserToken },
+		"/signin": func(b map[string]any) bool { return b["authToken"] == plextest.UserToken },
+		"/servers": func(b map[string]any) bool {
+			l, _ := b["servers"].([]any)
+			for _, v := range l {
+				if m, _ := v.(map[string]any); m["clientIdentifier"] == plextest.ServerID {
+					return m["owned"] == true && m["accessToken"] == nil // not asked for
+				}
+			}
+			return false
+		},
 		"/pins":      func(b map[string]any) bool { return str(b["id"]) != "" && str(b["code"]) != "" },
 		"/pins/{id}": nil, // the walk-through's poll, TestPinWalkthrough
 	}
@@ -66,6 +76,13 @@ func TestPrintedCurlLines(t *testing.T) {
 				t.Errorf("Cache-Control = %q", header.Get("Cache-Control"))
 			}
 		})
+	}
+	// The keep-alive ran once at start against the same simulator and secret.
+	if want := fmt.Sprintf("token valid, server reachable (machine id %s, version %s)", plextest.ServerID, plextest.ServerVersion); s.ka != want {
+		t.Errorf("keep-alive line %q, want %q", s.ka, want)
+	}
+	if n := strings.Count(s.logs.String(), `"msg":"keepalive"`); n != 1 {
+		t.Errorf("%d keep-alive lines in the logs, want 1", n)
 	}
 	// One log line per request, carrying the Lambda request id, never the key.
 	logs := s.logs.String()

@@ -25,6 +25,7 @@ import (
 	"github.com/plexauth/plexauth/devtools/apigw"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/keepalive"
 )
 
 // localCallerKey is the key of the "local" caller that local runs configure.
@@ -58,8 +59,8 @@ type eventCase struct {
 func TestEvents(t *testing.T) {
 	root := repoRoot(t)
 	routeOwner := map[string]endpoint.Route{}
-	for _, f := range wantFunctions {
-		routeOwner[routeKey(f.route)] = f.route
+	for _, f := range httpFunctions() {
+		routeOwner[routeKey(*f.route)] = *f.route
 	}
 	// What each function's event must carry besides its route.
 	checks := map[string]func(t *testing.T, e events.APIGatewayV2HTTPRequest){
@@ -71,6 +72,11 @@ func TestEvents(t *testing.T) {
 		"details.json": func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
 			if _, ok := e.Headers["x-plex-token"]; ok {
 				t.Error("sends x-plex-token; the local example uses the admin token")
+			}
+		},
+		"servers.json": func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
+			if got := e.QueryStringParameters["owned"]; got != "true" {
+				t.Errorf("owned = %q, want true (the example lists the admin's own servers)", got)
 			}
 		},
 		"pins.json": func(t *testing.T, e events.APIGatewayV2HTTPRequest) {
@@ -96,9 +102,9 @@ func TestEvents(t *testing.T) {
 	}
 	// Every function has its event, named after its folder, on its route.
 	var tests []eventCase
-	for _, f := range wantFunctions {
+	for _, f := range httpFunctions() {
 		name := path.Base(f.pkg) + ".json"
-		tests = append(tests, eventCase{name, routeKey(f.route), checks[name]})
+		tests = append(tests, eventCase{name, routeKey(*f.route), checks[name]})
 		delete(checks, name)
 	}
 	for name := range checks {
@@ -124,7 +130,8 @@ func TestEvents(t *testing.T) {
 	}
 	for _, file := range files {
 		name := filepath.Base(file)
-		if name == "env.json" || slices.ContainsFunc(tests, func(tt eventCase) bool { return tt.file == name }) {
+		if name == "env.json" || slices.ContainsFunc(tests, func(tt eventCase) bool { return tt.file == name }) ||
+			slices.ContainsFunc(keepalive.All, func(j keepalive.Job) bool { return j.Name+".json" == name }) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {

@@ -19,23 +19,40 @@ import (
 	"github.com/plexauth/plexauth/devtools/runtimeapi"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/keepalive"
 )
 
-// wantFunctions is the design, derived from the endpoint declarations: each
-// route's function, its folder and the route, whose path and methods the
-// template and events must follow.
+// wantFunctions is the design, derived from the declarations: each route's
+// function (endpoint.All), whose path and methods the template and events
+// must follow, then each scheduled job's (keepalive.All), which has no route.
 var wantFunctions = func() []wantFunction {
-	out := make([]wantFunction, len(endpoint.All))
-	for i, r := range endpoint.All {
-		out[i] = wantFunction{id: r.LogicalID(), pkg: "./functions/" + r.Name, route: r}
+	var out []wantFunction
+	for _, r := range endpoint.All {
+		out = append(out, wantFunction{id: r.LogicalID(), pkg: "./functions/" + r.Name, dir: "functions/" + r.Name, route: &r})
+	}
+	for _, j := range keepalive.All {
+		out = append(out, wantFunction{id: j.LogicalID(), pkg: "./functions/" + j.Name, dir: "functions/" + j.Name, job: &j})
 	}
 	return out
 }()
 
 type wantFunction struct {
-	id    string // SAM logical id
-	pkg   string // its main package, relative to the repository root
-	route endpoint.Route
+	id    string          // SAM logical id
+	pkg   string          // its main package, relative to the repository root
+	dir   string          // its folder, relative to the repository root
+	route *endpoint.Route // nil for a scheduled job
+	job   *keepalive.Job  // nil for a route
+}
+
+// httpFunctions are the wantFunctions behind the API.
+func httpFunctions() []wantFunction {
+	var out []wantFunction
+	for _, f := range wantFunctions {
+		if f.route != nil {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // routeKey is the one route of an endpoint: ANY on its path, so that the
@@ -51,7 +68,7 @@ var contractEnv = []string{
 	"PLEX_SERVER_URL", "PLEX_TV_URL", "PLEX_ALLOW_HTTP", "PLEX_SECRET_ARN", "PLEX_CLIENT_IDENTIFIER",
 	"PLEX_PRODUCT", "PLEX_VERSION", "SECRET_TTL", "SECRET_GRACE",
 	"SIGNIN_LOGIN_COOLDOWN", "SIGNIN_BLOCK_COOLDOWN", "SIGNIN_CALLER_RATE", "SIGNIN_CALLER_BURST",
-	"AWS_ENDPOINT_URL_SECRETS_MANAGER",
+	"METRICS_NAMESPACE", "TOKEN_EXPIRY_WARNING_HOURS", "AWS_ENDPOINT_URL_SECRETS_MANAGER",
 }
 
 // lambdaReserved are set by the Lambda runtime; a template that declares one
@@ -357,6 +374,9 @@ func TestTemplateRoutes(t *testing.T) {
 		events := asMap(asMap(function(t, tpl, id)["Properties"])["Events"])
 		for _, name := range sortedKeys(events) {
 			ev := asMap(events[name])
+			if ev["Type"] == "Schedule" {
+				continue // TestTemplateSchedule
+			}
 			if ev["Type"] != "HttpApi" {
 				t.Errorf("%s.%s: Type = %v, want HttpApi", id, name, ev["Type"])
 				continue
@@ -376,8 +396,8 @@ func TestTemplateRoutes(t *testing.T) {
 		}
 	}
 	want := map[string]string{}
-	for _, f := range wantFunctions {
-		want[routeKey(f.route)] = f.id
+	for _, f := range httpFunctions() {
+		want[routeKey(*f.route)] = f.id
 	}
 	for _, r := range sortedKeys(want) {
 		if owner[r] != want[r] {
@@ -474,6 +494,11 @@ func TestTemplateParameters(t *testing.T) {
 		{"ReservedConcurrency", 0, nil, nil},
 		{"LogRetentionDays", 30, nil, nil},
 		{"Tracing", "Disabled", []string{"Disabled", "Active", "PassThrough"}, []string{"", "active", "true"}},
+		// At most hourly: the alarms read a two-hour window (TestTemplateAlarms).
+		{"KeepAliveSchedule", "rate(1 hour)", []string{"rate(1 hour)", "rate(1 minute)", "rate(30 minutes)", "rate(60 minutes)"}, []string{"rate(2 hours)", "rate(1 day)", "rate(0 minutes)", "rate(61 minutes)", "rate(1 minutes)", "cron(0 * * * ? *)", ""}},
+		{"MetricsNamespace", config.DefaultMetricsNamespace, []string{"plexauth", "Plex/Auth prod"}, []string{"", "a:b", strings.Repeat("n", 256)}},
+		{"TokenExpiryWarningHours", int(config.DefaultTokenExpiryWarning.Hours()), nil, nil},
+		{"AlarmEmail", "", []string{"", "ops@example.com"}, []string{"ops", "a b@example.com", "ops@example"}},
 		{"SecretsManagerEndpoint", "", []string{"", "http://127.0.0.1:5000"}, []string{"not a url"}},
 	}
 	for _, tt := range tests {
@@ -649,6 +674,9 @@ func TestTemplateOutputs(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for name, o := range outputs {
+		if isRef(asMap(o)["Value"], keepAliveTopic) {
+			continue // TestTemplateAlarms
+		}
 		sub := asString(asMap(asMap(o)["Value"])["Fn::Sub"])
 		if sub != base && !strings.HasPrefix(sub, base+"/") {
 			t.Errorf("output %s = %q, want a URL under %s", name, sub, base)
@@ -658,7 +686,7 @@ func TestTemplateOutputs(t *testing.T) {
 		}
 		got[sub] = true
 	}
-	for _, f := range wantFunctions {
+	for _, f := range httpFunctions() {
 		if u := base + f.route.Path; !got[u] {
 			t.Errorf("no output for %s", u)
 		}

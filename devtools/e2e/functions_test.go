@@ -191,6 +191,7 @@ func TestFunctions(t *testing.T) {
 					plextest.UserPassword, plextest.TwoFactorPassword, plextest.TwoFactorCode,
 					ciKey, localKey, bogusToken, hostile,
 					plextest.UserLogin, plextest.UserEmail, plextest.TwoFactorLogin, plextest.TwoFactorEmail,
+					plextest.OwnedServerToken, plextest.SharedServerToken, plextest.SecureServerToken,
 				}
 				for name, p := range map[string]*instance{"function": in, "missing secret": missing} {
 					t.Run(name, func(t *testing.T) { p.checkLogs(t, secrets...) })
@@ -296,4 +297,27 @@ func signInOK(token, username string) func(*testing.T, answer) {
 			t.Errorf("body does not hold %s's token and account", username)
 		}
 	}
+}
+
+// serversOK: the admin's own server is listed with its connections, and
+// without its access token (the caller did not ask for it).
+func serversOK(t *testing.T, a answer) {
+	t.Helper()
+	var out struct {
+		Servers []struct {
+			ClientIdentifier, AccessToken string
+			Owned                         bool
+			Connections                   []struct{ URI string }
+		}
+	}
+	a.decode(t, &out)
+	for _, s := range out.Servers {
+		if s.AccessToken != "" {
+			t.Errorf("server %s: an access token nobody asked for", s.ClientIdentifier)
+		}
+		if s.ClientIdentifier == plextest.ServerID && s.Owned && len(s.Connections) > 0 {
+			return
+		}
+	}
+	t.Errorf("body %s: want the owned server %s with its connections", a.Body, plextest.ServerID)
 }

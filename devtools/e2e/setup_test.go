@@ -82,6 +82,8 @@ var functions = []function{
 	{name: "signin", route: plextest.RouteSignIn,
 		ok:    apitest.Event{Method: "POST", Path: "/signin"}.JSONBody(`{"login":"alice","password":"correct-horse-battery"}`),
 		check: signInOK(plextest.UserToken, plextest.UserLogin)},
+	{name: "servers", route: plextest.RouteDevices, admin: true,
+		ok: apitest.Event{Method: "GET", Path: "/servers"}, check: serversOK},
 	// GET /pins/{id} needs a PIN first and polls are spaced: TestPinFlow.
 	{name: "pins", route: plextest.RoutePins, okStatus: 201,
 		ok: apitest.Event{Method: "POST", Path: "/pins"}, check: pinCreated},

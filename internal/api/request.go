@@ -57,6 +57,15 @@ func (r *Request) authorize(v secret.Value) error {
 	return nil
 }
 
+// MayCall reports whether the authenticated caller's key may also call the
+// route named scope. An Op uses it to hand out something only a caller of
+// that route could get anyway (/servers gives server access tokens only to
+// callers of transient-token, which mints admin-level tokens).
+func (r *Request) MayCall(scope string) bool {
+	c, ok := r.secret.Callers[r.Caller]
+	return ok && c.Allows(scope)
+}
+
 // Header returns the named request header. API Gateway lower-cases names in
 // payload 2.0, but other senders (sam local, tests) may not.
 func (r *Request) Header(name string) string {

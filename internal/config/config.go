@@ -49,6 +49,9 @@ type Config struct {
 	SecretGrace      time.Duration      // past SecretTTL, while Secrets Manager cannot be reached; 0: none
 	AllowHTTP        bool               // plain http Plex URLs to hosts other than loopback ones
 	SignIn           signinguard.Limits // the sign-in function's guard
+
+	MetricsNamespace   string        // CloudWatch namespace of the EMF metrics
+	TokenExpiryWarning time.Duration // the keep-alive warns when a JWT admin token has less left
 }
 
 // Needs lists the settings that only some functions require.
@@ -116,6 +119,9 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 		return Config{}, err
 	}
 	if c.SignIn, err = loadSignIn(get); err != nil {
+		return Config{}, err
+	}
+	if err := loadKeepAlive(get, &c); err != nil {
 		return Config{}, err
 	}
 	return c, nil

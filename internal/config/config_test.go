@@ -39,6 +39,8 @@ func TestLoadDefaults(t *testing.T) {
 		SecretGrace:      DefaultSecretGrace,
 		SignIn: signinguard.Limits{LoginCooldown: DefaultSignInLoginCooldown, BlockCooldown: DefaultSignInBlockCooldown,
 			CallerRate: DefaultSignInCallerRate, CallerBurst: DefaultSignInCallerBurst},
+		MetricsNamespace:   DefaultMetricsNamespace,
+		TokenExpiryWarning: DefaultTokenExpiryWarning,
 	}
 	if c != want {
 		t.Errorf("Load = %+v, want %+v", c, want)

@@ -221,6 +221,7 @@ func (r *replay) Source(context.Context, string, plex.SourceQuery) (*plex.Device
 }
 func (r *replay) User(context.Context, string) (*plex.User, error)             { return r.user, nil }
 func (r *replay) SignIn(context.Context, plex.Credentials) (*plex.User, error) { return r.signIn, nil }
+func (r *replay) Resources(context.Context, string) ([]plex.Resource, error)   { return nil, nil }
 
 // record asks the simulator once per call, so the replayed answers have
 // realistic sizes (they are encoded into every response).

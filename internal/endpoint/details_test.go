@@ -1,8 +1,11 @@
 package endpoint
 
 import (
+	"encoding/base64"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
@@ -82,3 +85,61 @@ func TestDetails(t *testing.T) {
 	cases = append(cases, p.RotationCases(ev, plextest.RouteUser, 200, "")...)
 	apitest.Run(t, p.Handler(build(Details, Deps{Plex: p.Client})), cases)
 }
+
+// jwtFor crafts a Plex-like JWT (not signed for real: nothing verifies it)
+// with the given exp and a claim that must never be echoed.
+func jwtFor(exp int64) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	payload := fmt.Sprintf(`{"exp":%d,"user":{"uuid":"claim-never-echoed"},"thumbprint":"claim-never-echoed"}`, exp)
+	return enc([]byte(`{"alg":"EdDSA","typ":"JWT","kid":"k1"}`)) + "." + enc([]byte(payload)) + "." + enc([]byte("not-a-real-signature"))
+}
+
+func TestDetailsTokenKind(t *testing.T) {
+	p := apitest.NewPlex(t)
+	get := apitest.Event{Method: "GET", Path: "/token-details"}.Authorized()
+	exp := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	jwt := jwtFor(exp.Unix())
+	adminJWT := func(t *testing.T) {
+		p.SetAdminToken(jwt)
+		t.Cleanup(func() { p.SetAdminToken(plextest.AdminToken) })
+	}
+	kind := func(valid bool, tokenType string, expires *time.Time) func(*testing.T, apitest.Response) {
+		return func(t *testing.T, r apitest.Response) {
+			var out struct {
+				Valid             bool
+				TokenType         string
+				ExpiresAt         *time.Time
+				ExpiresAtVerified *bool
+			}
+			r.Decode(t, &out)
+			if out.Valid != valid || out.TokenType != tokenType {
+				t.Errorf("valid %v tokenType %q, want %v %q", out.Valid, out.TokenType, valid, tokenType)
+			}
+			switch {
+			case expires == nil && (out.ExpiresAt != nil || out.ExpiresAtVerified != nil):
+				t.Errorf("body %s: want no expiresAt", r.Body)
+			case expires != nil && (out.ExpiresAt == nil || !out.ExpiresAt.Equal(*expires) || out.ExpiresAtVerified == nil || *out.ExpiresAtVerified):
+				t.Errorf("body %s: want expiresAt %v labelled expiresAtVerified=false", r.Body, expires)
+			}
+			for _, s := range []string{jwt, "claim-never-echoed", "kid", "EdDSA"} {
+				if strings.Contains(r.Body, s) {
+					t.Errorf("body echoes %q from the token", s)
+				}
+			}
+		}
+	}
+	jwtSecrets := func() *apitest.Secrets { return apitest.NewSecrets(apitest.Value(jwt)) }
+	cases := []apitest.Case{
+		{Name: "classic admin token", Event: get, Status: 200, Check: kind(true, "classic", nil)},
+		{Name: "classic caller token", Event: get.With("X-Plex-Token", plextest.UserToken), Status: 200, Check: kind(true, "classic", nil)},
+		{Name: "jwt admin token", Event: get, Secrets: jwtSecrets(), Setup: adminJWT, Status: 200, Hidden: []string{jwt}, Check: kind(true, "jwt", &exp)},
+		{Name: "jwt admin token rejected", Event: get, Secrets: jwtSecrets(), Status: 200, Hidden: []string{jwt}, Check: kind(false, "jwt", &exp)},
+		{Name: "jwt caller token rejected", Event: get.With("X-Plex-Token", jwt), Status: 200, Hidden: []string{jwt}, Check: kind(false, "jwt", &exp)},
+		{Name: "jwt without exp", Event: get.With("X-Plex-Token", jwtNoExp), Status: 200, Hidden: []string{jwtNoExp}, Check: kind(false, "jwt", nil)},
+		{Name: "three dots but no jwt", Event: get.With("X-Plex-Token", "a.b.c"), Status: 200, Check: kind(false, "classic", nil)},
+	}
+	apitest.Run(t, p.Handler(build(Details, Deps{Plex: p.Client})), cases)
+}
+
+var jwtNoExp = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA"}`)) + "." +
+	base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"claim-never-echoed"}`)) + ".c2lnbmF0dXJl"

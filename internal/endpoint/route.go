@@ -20,7 +20,7 @@ type Route struct {
 }
 
 // All lists every endpoint, in the README's order.
-var All = []Route{Transient, Sources, Details, SignIn, CreatePin, CheckPin}
+var All = []Route{Transient, Sources, Details, SignIn, CreatePin, CheckPin, Servers}
 
 // Deps is what a route's handler is built from, once per process.
 type Deps struct {
@@ -39,6 +39,7 @@ type Plex interface {
 	CreatePin(ctx context.Context, id plex.Identity) (*plex.Pin, error)
 	CheckPin(ctx context.Context, id plex.Identity, pinID int64) (*plex.Pin, error)
 	AuthAppURL(clientID, code, product, forwardURL string) string
+	Resources(ctx context.Context, token string) ([]plex.Resource, error)
 }
 
 var _ Plex = (*plex.Client)(nil)

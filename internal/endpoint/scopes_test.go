@@ -13,7 +13,7 @@ import (
 // The scope names the secret's "routes" take are the paths without their
 // slash, one per endpoint.
 func TestScopes(t *testing.T) {
-	want := []string{"transient-token", "sources", "token-details", "signin", "pins"} // both PIN routes share "pins"
+	want := []string{"transient-token", "sources", "token-details", "signin", "pins", "servers"} // both PIN routes share "pins"
 	if got := Scopes(); !slices.Equal(got, want) {
 		t.Errorf("Scopes() = %q, want %q", got, want)
 	}

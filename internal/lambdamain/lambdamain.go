@@ -20,6 +20,8 @@ import (
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
+	"github.com/plexauth/plexauth/internal/keepalive"
+	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
@@ -77,6 +79,25 @@ func Start(route endpoint.Route, opts ...Option) {
 	lambda.Start(h.Handle)
 }
 
+// StartScheduled is Start for a function run on a schedule (EventBridge)
+// rather than behind the API: the same settings, client and store, with the
+// job's runner as the handler.
+func StartScheduled(job keepalive.Job, opts ...Option) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r, warmed, err := setupScheduled(context.Background(), Env{Getenv: os.Getenv}, job, o)
+	if err != nil {
+		logInitFailure(os.Stdout, err)
+		os.Exit(1)
+	}
+	if !o.background {
+		warmed(initWait)
+	}
+	lambda.Start(r.Handle)
+}
+
 // Setup builds route's handler with its dependencies and, unless NoOverlap,
 // starts the background warm-up of the secret and of the route's Plex host.
 // It does not wait for the warm-up; Start does, within its init.
@@ -91,47 +112,84 @@ func Setup(ctx context.Context, env Env, route endpoint.Route, opts ...Option) (
 
 // setup is Setup; warmed waits, at most d, for the warm-up it started
 // (at once with NoOverlap).
-func setup(ctx context.Context, env Env, route endpoint.Route, o options) (h *api.Handler, warmed func(d time.Duration), err error) {
+func setup(ctx context.Context, env Env, route endpoint.Route, o options) (*api.Handler, func(time.Duration), error) {
+	b, err := build(ctx, env, config.Needs{ServerURL: route.Host == plex.ServerHost}, route.Host, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: b.store, Logger: b.logger}, Plex: b.client, Config: b.cfg}), b.warmed, nil
+}
+
+// SetupScheduled builds job's runner; it needs the server URL (the job asks
+// the server who it is) and warms plex.tv, which it calls first.
+func SetupScheduled(ctx context.Context, env Env, job keepalive.Job, opts ...Option) (*keepalive.Runner, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r, _, err := setupScheduled(ctx, env, job, o)
+	return r, err
+}
+
+func setupScheduled(ctx context.Context, env Env, job keepalive.Job, o options) (*keepalive.Runner, func(time.Duration), error) {
+	b, err := build(ctx, env, config.Needs{ServerURL: true}, plex.PlexTVHost, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := env.Log
+	if out == nil {
+		out = os.Stdout // where Lambda's own logger writes, and EMF is read
+	}
+	return job.Runner(keepalive.Deps{Plex: b.client, Secrets: b.store, Logger: b.logger, Out: out,
+		Namespace: b.cfg.MetricsNamespace, Warning: b.cfg.TokenExpiryWarning}), b.warmed, nil
+}
+
+// built is what every function shares, built once per cold start.
+type built struct {
+	cfg    config.Config
+	logger *slog.Logger
+	client *plex.Client
+	store  *secret.Store
+	warmed func(d time.Duration) // waits, at most d, for the warm-up build started
+}
+
+func build(ctx context.Context, env Env, needs config.Needs, host plex.Host, o options) (built, error) {
 	if !o.noOverlap {
 		// First, as it is the longest local step of a cold start: see loadRoots.
 		go loadRoots()
 	}
-	cfg, err := config.Load(env.Getenv, config.Needs{ServerURL: route.Host == plex.ServerHost})
-	if err != nil {
-		return nil, nil, err
+	b := built{warmed: func(time.Duration) {}}
+	var err error
+	if b.cfg, err = config.Load(env.Getenv, needs); err != nil {
+		return b, err
 	}
-	logger := lambdacontext.NewLogger()
+	b.logger = lambdacontext.NewLogger()
 	if env.Log != nil {
-		logger = api.NewLogger(env.Log, env.Getenv)
+		b.logger = api.NewLogger(env.Log, env.Getenv)
 	}
-
-	client, err := NewClient(cfg)
-	if err != nil {
-		return nil, nil, err
+	if b.client, err = NewClient(b.cfg); err != nil {
+		return b, err
 	}
-	store, err := NewStore(ctx, cfg, logger)
-	if err != nil {
-		return nil, nil, err
+	if b.store, err = NewStore(ctx, b.cfg, b.logger); err != nil {
+		return b, err
 	}
-
 	// Cold-start overlap: fetch the secret and open the Plex connection
 	// while the runtime starts, instead of on the first request.
-	warmed = func(time.Duration) {}
 	if !o.noOverlap {
-		store.Prefetch() // never blocks
+		b.store.Prefetch() // never blocks
 		plexDone := make(chan struct{})
-		go func() { defer close(plexDone); warm(client, route.Host, logger) }()
-		warmed = func(d time.Duration) {
+		go func() { defer close(plexDone); warm(b.client, host, b.logger) }()
+		b.warmed = func(d time.Duration) {
 			ctx, cancel := context.WithTimeout(context.Background(), d)
 			defer cancel()
-			_, _, _ = store.Get(ctx) // joins the prefetch; its failure is logged there
+			_, _, _ = b.store.Get(ctx) // joins the prefetch; its failure is logged there
 			select {
 			case <-plexDone:
 			case <-ctx.Done():
 			}
 		}
 	}
-	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: store, Logger: logger}, Plex: client, Config: cfg}), warmed, nil
+	return b, nil
 }
 
 // loadRoots loads the system certificate pool. Go loads it on first use,

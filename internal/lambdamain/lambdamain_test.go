@@ -167,6 +167,7 @@ func TestSetupHosts(t *testing.T) {
 		"signin":    apitest.Event{Method: "POST", Path: "/signin"}.JSONBody(signIn),
 		"pins":      {Method: "POST", Path: "/pins"},
 		"pin":       {Method: "GET", Route: "/pins/{id}"}, // Path: a PIN this env's /pins made
+		"servers":   {Method: "GET", Path: "/servers"},
 	}
 	for _, r := range endpoint.All {
 		t.Run(r.Name, func(t *testing.T) {

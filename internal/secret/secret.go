@@ -46,8 +46,8 @@ type Caller struct {
 	Expires time.Time // the key is refused from this instant on; zero: never
 }
 
-// allows reports whether route is among the caller's routes.
-func (c Caller) allows(route string) bool {
+// Allows reports whether route is among the caller's routes.
+func (c Caller) Allows(route string) bool {
 	return c.Routes == nil || slices.Contains(c.Routes, route)
 }
 
@@ -76,7 +76,7 @@ func (v Value) Authorize(key, route string, now time.Time) (caller string, err e
 	switch {
 	case !found || match.expired(now):
 		return "", ErrUnknownKey
-	case !match.allows(route):
+	case !match.Allows(route):
 		return caller, ErrForbidden
 	}
 	return caller, nil

@@ -68,6 +68,7 @@ type Client struct {
 	transient, resources, user, signIn *url.URL // endpoints; copied per request, never mutated
 	pins                               *url.URL
 	authApp                            string // where a user approves a PIN
+	ping, devices, identity            *url.URL // devices is plex.tv's /api/v2/resources; identity is nil without a server
 
 	// warming holds, per Host, the Warm under way: a call to that host that
 	// starts meanwhile waits for it and reuses its connection instead of
@@ -176,12 +177,15 @@ func New(cfg Config) (*Client, error) {
 	if c.plexTV.Host != "plex.tv" {
 		c.authApp = endpoint(c.plexTV, "/auth", "").String()
 	}
+	c.ping = endpoint(c.plexTV, "/api/v2/ping", "")
+	c.devices = endpoint(c.plexTV, "/api/v2/resources", resourcesQuery)
 	if cfg.ServerURL != "" {
 		if c.server, err = ParseBaseURL(cfg.ServerURL); err != nil {
 			return nil, fmt.Errorf("plex: ServerURL %w", err)
 		}
 		c.transient = endpoint(c.server, "/security/token", "type=delegation&scope=all")
 		c.resources = endpoint(c.server, "/security/resources", "")
+		c.identity = endpoint(c.server, "/identity", "")
 	}
 	return c, nil
 }

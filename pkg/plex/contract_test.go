@@ -138,9 +138,64 @@ func clientCases(issued *[]string) []clientCase {
 		{name: "sign in, two-factor", route: sig, form: form(bob(plextest.TwoFactorCode)), schema: true, run: signIn(bob(plextest.TwoFactorCode)),
 			check: wantUser(plextest.TwoFactorLogin, plextest.TwoFactorToken, true)},
 
+		// The spec does not describe /api/v2/ping: passed unchecked.
+		{name: "ping", route: string(plextest.RoutePing), run: ping(plextest.AdminToken), check: func(*testing.T, any) {}},
+		{name: "ping, bad token", route: string(plextest.RoutePing), kind: plex.ErrUnauthorized, run: ping(badToken)},
+		{name: "identity", route: string(plextest.RouteIdentity), schema: true,
+			run: func(ctx context.Context, c *plex.Client) (any, error) { return c.Identity(ctx) },
+			check: func(t *testing.T, got any) {
+				id, _ := got.(*plex.ServerIdentity)
+				if id == nil || id.MachineIdentifier != plextest.ServerID || id.Version != plextest.ServerVersion || !id.Claimed {
+					t.Errorf("identity %+v: want %s, %s, claimed", id, plextest.ServerID, plextest.ServerVersion)
+				}
+			}},
+		{name: "resources", route: string(plextest.RouteDevices), query: resourcesQuery, schema: true,
+			run:   func(ctx context.Context, c *plex.Client) (any, error) { return c.Resources(ctx, plextest.AdminToken) },
+			check: wantResources},
+		{name: "resources, bad token", route: string(plextest.RouteDevices), query: resourcesQuery, schema: true, kind: plex.ErrUnauthorized,
+			run: func(ctx context.Context, c *plex.Client) (any, error) { return c.Resources(ctx, badToken) }},
+
 		// Warm sends HEAD /, which the spec does not describe: passed unchecked.
 		{name: "warm server", route: "/", query: url.Values{}, run: warm(plex.ServerHost), check: func(*testing.T, any) {}},
 		{name: "warm plex.tv", route: "/", query: url.Values{}, run: warm(plex.PlexTVHost), check: func(*testing.T, any) {}},
+	}
+}
+
+var resourcesQuery = url.Values{"includeHttps": {"1"}, "includeRelay": {"1"}, "includeIPv6": {"1"}}
+
+func ping(tok string) func(context.Context, *plex.Client) (any, error) {
+	return func(ctx context.Context, c *plex.Client) (any, error) { return nil, c.Ping(ctx, tok) }
+}
+
+// wantResources: the simulator's four devices, three of them servers, with
+// their access tokens and every connection field read.
+func wantResources(t *testing.T, got any) {
+	t.Helper()
+	rs, _ := got.([]plex.Resource)
+	if len(rs) != 4 {
+		t.Fatalf("got %d resources, want 4", len(rs))
+	}
+	servers := 0
+	for _, r := range rs {
+		if r.IsServer() {
+			servers++
+		}
+		if r.Name == "" || r.ClientIdentifier == "" || r.ProductVersion == "" || r.AccessToken == "" || len(r.Connections) == 0 {
+			t.Errorf("resource %q: want a name, clientIdentifier, productVersion, access token and connections", r.ClientIdentifier)
+		}
+	}
+	if servers != 3 {
+		t.Errorf("%d servers, want 3", servers)
+	}
+	own := rs[0]
+	if own.ClientIdentifier != plextest.ServerID || !own.Owned || !own.Presence || own.AccessToken != plextest.OwnedServerToken {
+		t.Errorf("first resource %q: want the owned, present server with its token", own.ClientIdentifier)
+	}
+	if c := own.Connections[3]; !c.IPv6 || !c.Local || c.Port != 32400 || c.Protocol != "https" {
+		t.Errorf("IPv6 connection %+v: fields not read", c)
+	}
+	if !rs[2].HTTPSRequired || rs[1].Owned || rs[1].Presence {
+		t.Errorf("httpsRequired, owned or presence not read")
 	}
 }
 
@@ -296,6 +351,8 @@ func TestRequestsOnTheWire(t *testing.T) {
 		string(plextest.RouteTransient): true,
 		string(plextest.RouteResources): true,
 		string(plextest.RouteUser):      true,
+		string(plextest.RoutePing):      true,
+		string(plextest.RouteDevices):   true,
 	}
 	for i, r := range reqs {
 		tc := cases[i]

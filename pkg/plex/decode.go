@@ -105,6 +105,7 @@ var (
 	errNoDevice    = errors.New("no device in the answer")
 	errNoUser      = errors.New("no user in the answer")
 	errNoAuthToken = errors.New("no authToken in the answer")
+	errNoIdentity  = errors.New("no machineIdentifier in the answer")
 )
 
 func decodeTransient(f format, body []byte) (string, error) {

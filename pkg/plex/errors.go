@@ -31,6 +31,9 @@ const (
 	OpSignIn         = "sign in"
 	OpCreatePin      = "create PIN"
 	OpCheckPin       = "check PIN"
+	OpPing           = "ping"
+	OpIdentity       = "identity"
+	OpResources      = "resources"
 )
 
 type kindError string

@@ -163,7 +163,7 @@ func (p *Plex) RotationCases(ev Event, route plextest.Route, stale int, staleCod
 // plexStatus is how the simulator rejects a token on route: plex.tv says
 // 401, a server 403.
 func plexStatus(route plextest.Route) int {
-	if route == plextest.RouteUser {
+	if strings.HasPrefix(string(route), "/api/") {
 		return http.StatusUnauthorized
 	}
 	return http.StatusForbidden

@@ -195,6 +195,12 @@ func (s *Simulator) handler(route Route) http.HandlerFunc {
 		return s.servePins
 	case RoutePin:
 		return s.servePin
+	case RoutePing:
+		return s.servePing
+	case RouteIdentity:
+		return s.serveIdentity
+	case RouteDevices:
+		return s.serveDevices
 	}
 	return nil
 }
