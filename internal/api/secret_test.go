@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,24 +18,6 @@ import (
 // The tests below put a real secret.Store behind a handler, so that what the
 // store decides is seen as the caller sees it.
 
-// settableClock is a time source for the store's TTL, Grace and Backoff.
-type settableClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *settableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *settableClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // An edit that makes the secret malformed is never ignored: from the first
 // fetch that sees it, every request is a 503 until the secret is fixed, in a
 // warm container (a good value cached, within the grace) as in a cold one.
@@ -46,38 +27,39 @@ func TestSecretMalformedFailsClosed(t *testing.T) {
 	for _, warm := range []bool{true, false} {
 		name := map[bool]string{true: "warm", false: "cold"}[warm]
 		t.Run(name, func(t *testing.T) {
-			sm := secrettest.NewServer(t)
-			first := malformed
-			if warm {
-				first = apitest.SecretJSON(apitest.AdminToken)
-			}
-			arn := sm.Put("plexauth", first)
-			clock := &settableClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-			logger, _ := apitest.NewLogger()
-			h := route(echo, "POST")(api.Shared{Logger: logger, Secrets: secret.NewStore(sm.Client(t), arn, secret.Options{
-				TTL: ttl, Grace: 15 * time.Minute, Backoff: backoff, Now: clock.Now, Logger: logger})})
-			invoke := func(step string, want int) {
-				t.Helper()
-				r := apitest.Invoke(t, t.Context(), h, post.Authorized().JSON())
-				if r.Status != want || (want == 503 && r.Error.Code != "secret_unavailable") {
-					t.Fatalf("%s: got %d %s, want %d", step, r.Status, r.Body, want)
+			synctest.Test(t, func(t *testing.T) { // the store's TTL and Backoff on the bubble's clock
+				sm := secrettest.NewInProcess(t)
+				first := malformed
+				if warm {
+					first = apitest.SecretJSON(apitest.AdminToken)
 				}
-			}
-			if warm {
-				invoke("good secret", 200)
-				sm.Put("plexauth", malformed)
-				clock.Add(ttl)
-			}
-			invoke("malformed", 503)
-			for range 3 {
-				clock.Add(time.Second)
-				invoke("malformed, within the backoff", 503)
-			}
-			clock.Add(backoff)
-			invoke("malformed, fetched again", 503)
-			sm.Put("plexauth", apitest.SecretJSON(apitest.AdminToken))
-			clock.Add(backoff)
-			invoke("fixed", 200)
+				arn := sm.Put("plexauth", first)
+				logger, _ := apitest.NewLogger()
+				h := route(echo, "POST")(api.Shared{Logger: logger, Secrets: secret.NewStore(sm.Client(t), arn, secret.Options{
+					TTL: ttl, Grace: 15 * time.Minute, Backoff: backoff, Logger: logger})})
+				invoke := func(step string, want int) {
+					t.Helper()
+					r := apitest.Invoke(t, t.Context(), h, post.Authorized().JSON())
+					if r.Status != want || (want == 503 && r.Error.Code != "secret_unavailable") {
+						t.Fatalf("%s: got %d %s, want %d", step, r.Status, r.Body, want)
+					}
+				}
+				if warm {
+					invoke("good secret", 200)
+					sm.Put("plexauth", malformed)
+					time.Sleep(ttl)
+				}
+				invoke("malformed", 503)
+				for range 3 {
+					time.Sleep(time.Second)
+					invoke("malformed, within the backoff", 503)
+				}
+				time.Sleep(backoff)
+				invoke("malformed, fetched again", 503)
+				sm.Put("plexauth", apitest.SecretJSON(apitest.AdminToken))
+				time.Sleep(backoff)
+				invoke("fixed", 200)
+			})
 		})
 	}
 }

@@ -60,47 +60,49 @@ func TestMalformedFailsClosed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			first := badHash
-			if tt.warm {
-				first = secretJSON(adminToken)
-			}
-			f := newFixture(t, first, secret.Options{TTL: 5 * time.Minute, Grace: tt.grace, Backoff: backoff})
-			var fetches int64
-			if tt.warm {
-				if v, _ := f.mustGet(t); v.PlexToken != adminToken {
-					t.Fatalf("first Get = %q", v.PlexToken)
+			synctest.Test(t, func(t *testing.T) {
+				first := badHash
+				if tt.warm {
+					first = secretJSON(adminToken)
 				}
-				fetches++
-				f.sm.Put(secretName, badHash)
-				f.clock.Add(5 * time.Minute)
-			}
-			for _, s := range steps {
-				f.clock.Add(s.advance)
-				if s.do != nil {
-					s.do(f.sm)
-				}
-				var v secret.Value
-				var hit bool
-				var err error
-				if s.refresh {
-					v, err = f.store.Refresh(t.Context(), apitest.Value(adminToken))
-					hit = s.hit
-				} else {
-					v, hit, err = f.store.Get(t.Context())
-				}
-				switch {
-				case s.want == "" && (!errors.Is(err, secret.ErrMalformed) || v.PlexToken != ""):
-					t.Fatalf("%s: got (%q, %v), want ErrMalformed", s.name, v.PlexToken, err)
-				case s.want != "" && (err != nil || v.PlexToken != s.want):
-					t.Fatalf("%s: got (%q, %v), want %q", s.name, v.PlexToken, err, s.want)
-				case hit != s.hit:
-					t.Errorf("%s: hit = %v, want %v", s.name, hit, s.hit)
-				}
-				if s.fetched {
+				f := newFixture(t, first, secret.Options{TTL: 5 * time.Minute, Grace: tt.grace, Backoff: backoff})
+				var fetches int64
+				if tt.warm {
+					if v, _ := f.mustGet(t); v.PlexToken != adminToken {
+						t.Fatalf("first Get = %q", v.PlexToken)
+					}
 					fetches++
+					f.sm.Put(secretName, badHash)
+					time.Sleep(5 * time.Minute)
 				}
-				wantFetches(t, f.api, fetches)
-			}
+				for _, s := range steps {
+					time.Sleep(s.advance)
+					if s.do != nil {
+						s.do(f.sm)
+					}
+					var v secret.Value
+					var hit bool
+					var err error
+					if s.refresh {
+						v, err = f.store.Refresh(t.Context(), apitest.Value(adminToken))
+						hit = s.hit
+					} else {
+						v, hit, err = f.store.Get(t.Context())
+					}
+					switch {
+					case s.want == "" && (!errors.Is(err, secret.ErrMalformed) || v.PlexToken != ""):
+						t.Fatalf("%s: got (%q, %v), want ErrMalformed", s.name, v.PlexToken, err)
+					case s.want != "" && (err != nil || v.PlexToken != s.want):
+						t.Fatalf("%s: got (%q, %v), want %q", s.name, v.PlexToken, err, s.want)
+					case hit != s.hit:
+						t.Errorf("%s: hit = %v, want %v", s.name, hit, s.hit)
+					}
+					if s.fetched {
+						fetches++
+					}
+					wantFetches(t, f.api, fetches)
+				}
+			})
 		})
 	}
 }
@@ -158,46 +160,48 @@ func TestGrace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// The functions' logger: its requestId shows which request's
-			// context a line was logged on.
-			logger, logs := apitest.NewLogger()
-			f := newFixture(t, secretJSON(adminToken), secret.Options{TTL: ttl, Grace: tt.grace, Backoff: backoff, Logger: logger})
-			f.mustGet(t)
-			f.sm.SetFault(secrettest.Fault{Type: "AccessDeniedException"})
-			var age time.Duration
-			var wantAges []float64
-			for i, s := range tt.steps {
-				f.clock.Add(s.advance)
-				age += s.advance
-				ctx := apitest.LambdaContext(t.Context(), "req-"+string(rune('a'+i)))
-				v, _, err := f.store.Get(ctx)
-				switch {
-				case s.stale && (err != nil || v.PlexToken != adminToken):
-					t.Fatalf("step %d (age %v): got (%q, %v), want the stale value", i, age, v.PlexToken, err)
-				case !s.stale && !errors.Is(err, secret.ErrUnavailable):
-					t.Fatalf("step %d (age %v): got (%q, %v), want ErrUnavailable", i, age, v.PlexToken, err)
+			synctest.Test(t, func(t *testing.T) {
+				// The functions' logger: its requestId shows which request's
+				// context a line was logged on.
+				logger, logs := apitest.NewLogger()
+				f := newFixture(t, secretJSON(adminToken), secret.Options{TTL: ttl, Grace: tt.grace, Backoff: backoff, Logger: logger})
+				f.mustGet(t)
+				f.sm.SetFault(secrettest.Fault{Type: "AccessDeniedException"})
+				var age time.Duration
+				var wantAges []float64
+				for i, s := range tt.steps {
+					time.Sleep(s.advance)
+					age += s.advance
+					ctx := apitest.LambdaContext(t.Context(), "req-"+string(rune('a'+i)))
+					v, _, err := f.store.Get(ctx)
+					switch {
+					case s.stale && (err != nil || v.PlexToken != adminToken):
+						t.Fatalf("step %d (age %v): got (%q, %v), want the stale value", i, age, v.PlexToken, err)
+					case !s.stale && !errors.Is(err, secret.ErrUnavailable):
+						t.Fatalf("step %d (age %v): got (%q, %v), want ErrUnavailable", i, age, v.PlexToken, err)
+					}
+					if s.stale {
+						wantAges = append(wantAges, float64(age.Milliseconds()))
+					}
 				}
-				if s.stale {
-					wantAges = append(wantAges, float64(age.Milliseconds()))
+				var gotAges []float64
+				for i, l := range logs.Lines(t) {
+					if l["message"] != "serving a stale secret: Secrets Manager cannot be reached" {
+						continue
+					}
+					if l["level"] != "WARN" || l["kind"] != "AccessDeniedException" {
+						t.Errorf("line %d: %v, want WARN with the failure's kind", i, l)
+					}
+					if want := "req-" + string(rune('a'+len(gotAges))); l["requestId"] != want {
+						t.Errorf("line %d: requestId = %v, want %s (logged on the request's context)", i, l["requestId"], want)
+					}
+					age, _ := l["age_ms"].(float64)
+					gotAges = append(gotAges, age)
 				}
-			}
-			var gotAges []float64
-			for i, l := range logs.Lines(t) {
-				if l["message"] != "serving a stale secret: Secrets Manager cannot be reached" {
-					continue
+				if !equalFloats(gotAges, wantAges) {
+					t.Errorf("stale answers logged with ages %v ms, want %v", gotAges, wantAges)
 				}
-				if l["level"] != "WARN" || l["kind"] != "AccessDeniedException" {
-					t.Errorf("line %d: %v, want WARN with the failure's kind", i, l)
-				}
-				if want := "req-" + string(rune('a'+len(gotAges))); l["requestId"] != want {
-					t.Errorf("line %d: requestId = %v, want %s (logged on the request's context)", i, l["requestId"], want)
-				}
-				age, _ := l["age_ms"].(float64)
-				gotAges = append(gotAges, age)
-			}
-			if !equalFloats(gotAges, wantAges) {
-				t.Errorf("stale answers logged with ages %v ms, want %v", gotAges, wantAges)
-			}
+			})
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,26 +40,6 @@ func secretJSON(token string) string {
 	return apitest.SecretJSONWith(token, apitest.Caller{Name: "alice", Key: aliceKey}, apitest.Caller{Name: "bob", Key: bobKey})
 }
 
-// clock is a settable time source for TTL, Grace and Backoff.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // noRetryWait keeps the SDK's retries but not their sleeps, so failure tests
 // stay quick while a retried request still counts as one fetch.
 var noRetryWait = config.WithRetryer(func() aws.Retryer {
@@ -69,23 +48,20 @@ var noRetryWait = config.WithRetryer(func() aws.Retryer {
 	})
 })
 
-// fixture is a Store reading secretName from a secrettest server through the
-// real SDK client.
+// fixture is a Store reading secretName from the in-process stand-in through
+// the real SDK client. Built in a synctest bubble, its TTL, Grace and Backoff
+// run on the bubble's clock: time.Sleep moves them on.
 type fixture struct {
 	sm    *secrettest.Server
 	api   *countingAPI // the Store's client: its calls are the Store's fetches
-	clock *clock
 	store *secret.Store
 	arn   string
 }
 
 func newFixture(t *testing.T, value string, o secret.Options) *fixture {
 	t.Helper()
-	f := &fixture{sm: secrettest.NewServer(t), clock: newClock()}
+	f := &fixture{sm: secrettest.NewInProcess(t)}
 	f.arn = f.sm.Put(secretName, value)
-	if o.Now == nil {
-		o.Now = f.clock.Now
-	}
 	if o.Logger == nil {
 		o.Logger = testLogger(t)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -27,9 +28,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 
 	scenarios := []struct {
 		name string
-		run  func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store)
+		run  func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store)
 	}{
-		{"fetch, hits, rotation", func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store) {
+		{"fetch, hits, rotation", func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store) {
 			s := newStore(sm.Client(t, noRetryWait), sm.Put(secretName, raw))
 			s.Prefetch()
 			for range 3 {
@@ -40,31 +41,31 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 			old, _, _ := s.Get(t.Context())
 			logResult(s.Refresh(t.Context(), old))
 		}},
-		{"stale within grace, then gone", func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store) {
+		{"stale within grace, then gone", func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store) {
 			s := newStore(sm.Client(t, noRetryWait), sm.Put(secretName, raw))
 			s.Get(t.Context())
 			sm.SetFault(secrettest.Fault{Type: "AccessDeniedException"})
 			for _, d := range []time.Duration{6 * time.Minute, 10 * time.Second, 20 * time.Minute} {
-				c.Add(d)
+				time.Sleep(d)
 				v, _, err := s.Get(t.Context())
 				logResult(v, err)
 			}
 		}},
-		{"malformed new version while cached", func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store) {
+		{"malformed new version while cached", func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store) {
 			s := newStore(sm.Client(t, noRetryWait), sm.Put(secretName, raw))
 			s.Get(t.Context())
 			sm.Put(secretName, malformedRaw)
-			c.Add(6 * time.Minute)
+			time.Sleep(6 * time.Minute)
 			v, _, err := s.Get(t.Context())
 			logResult(v, err)
 		}},
-		{"malformed", func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store) {
+		{"malformed", func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store) {
 			for _, bad := range []string{malformedRaw, `{"plexToken":"` + adminToken, adminToken + " " + aliceKey} {
 				v, _, err := newStore(sm.Client(t, noRetryWait), sm.Put(secretName, bad)).Get(t.Context())
 				logResult(v, err)
 			}
 		}},
-		{"undecodable response", func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store) {
+		{"undecodable response", func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store) {
 			// The SDK's decoding errors can quote a string of the response.
 			for _, body := range []string{
 				`{"SecretString":"` + adminToken + `" ` + aliceKey + `}`,
@@ -75,15 +76,15 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 				logResult(v, err)
 			}
 		}},
-		{"missing", func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store) {
+		{"missing", func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store) {
 			v, _, err := newStore(sm.Client(t, noRetryWait), "plexauth/missing").Get(t.Context())
 			logResult(v, err)
 		}},
-		{"unreachable", func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store) {
+		{"unreachable", func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store) {
 			v, _, err := newStore(secrettest.NewClient(t, secrettest.ClosedEndpoint(t), noRetryWait), secretName).Get(t.Context())
 			logResult(v, err)
 		}},
-		{"client panics with the value", func(t *testing.T, sm *secrettest.Server, c *clock, newStore func(secret.API, string) *secret.Store) {
+		{"client panics with the value", func(t *testing.T, sm *secrettest.Server, newStore func(secret.API, string) *secret.Store) {
 			v, _, err := newStore(apiFunc(func(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 				panic(raw)
 			}), secretName).Get(t.Context())
@@ -91,10 +92,12 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		}},
 	}
 	for _, sc := range scenarios {
+		// In a bubble: the stand-in in process, time.Sleep moves the TTL on.
 		t.Run(sc.name, func(t *testing.T) {
-			c := newClock()
-			sc.run(t, secrettest.NewServer(t), c, func(api secret.API, id string) *secret.Store {
-				return secret.NewStore(api, id, secret.Options{Grace: 15 * time.Minute, Now: c.Now, Logger: logger})
+			synctest.Test(t, func(t *testing.T) {
+				sc.run(t, secrettest.NewInProcess(t), func(api secret.API, id string) *secret.Store {
+					return secret.NewStore(api, id, secret.Options{Grace: 15 * time.Minute, Logger: logger})
+				})
 			})
 		})
 	}

@@ -17,7 +17,10 @@ import (
 // through the environment as in the functions: the one test that proves the
 // client against the real protocol (the others, e2e included, use the
 // in-process stand-in), and the test of the motoserver runner. One server
-// serves every subtest (each on its own secret); the last one stops it.
+// serves every subtest (each on its own secret); the last one stops it. It
+// needs no clock: TTL and Grace arithmetic is TestGetTTL's and
+// TestGetStaleWithinGrace's, on the bubble's clock (an unreachable
+// Secrets Manager included).
 func TestMoto(t *testing.T) {
 	start := time.Now()
 	moto := motoserver.StartServer(t)
@@ -25,9 +28,9 @@ func TestMoto(t *testing.T) {
 	secrettest.SetEnv(t, moto.URL)
 	client := envClient(t, noRetryWait)
 
-	newStore := func(t *testing.T, id string, c *clock) (*secret.Store, *countingAPI) {
+	newStore := func(t *testing.T, id string) (*secret.Store, *countingAPI) {
 		api := counted(client)
-		return secret.NewStore(api, id, secret.Options{Grace: 15 * time.Minute, Now: c.Now, Logger: testLogger(t)}), api
+		return secret.NewStore(api, id, secret.Options{Grace: 15 * time.Minute, Logger: testLogger(t)}), api
 	}
 
 	t.Run("cache hits", func(t *testing.T) {
@@ -35,7 +38,7 @@ func TestMoto(t *testing.T) {
 		if !strings.Contains(arn, ":secret:plexauth/hits") {
 			t.Errorf("ARN = %q", arn)
 		}
-		store, api := newStore(t, arn, newClock())
+		store, api := newStore(t, arn)
 		for range 1000 {
 			if v, _, err := store.Get(t.Context()); err != nil || v.PlexToken != adminToken {
 				t.Fatalf("Get = (%q, %v)", v.PlexToken, err)
@@ -46,7 +49,7 @@ func TestMoto(t *testing.T) {
 
 	t.Run("concurrent misses", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/concurrent", secretJSON(adminToken))
-		store, api := newStore(t, arn, newClock())
+		store, api := newStore(t, arn)
 		var wg sync.WaitGroup
 		errs := make(chan error, 100)
 		for range 100 {
@@ -64,31 +67,9 @@ func TestMoto(t *testing.T) {
 		wantFetches(t, api, 1)
 	})
 
-	t.Run("ttl expiry", func(t *testing.T) {
-		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/ttl", secretJSON(adminToken))
-		c := newClock()
-		store, api := newStore(t, arn, c)
-		steps := []struct {
-			advance     time.Duration
-			wantFetches int64
-		}{
-			{0, 1},
-			{5*time.Minute - time.Second, 1},
-			{time.Second, 2},
-			{time.Minute, 2},
-		}
-		for i, s := range steps {
-			c.Add(s.advance)
-			if _, _, err := store.Get(t.Context()); err != nil {
-				t.Fatalf("step %d: Get: %v", i, err)
-			}
-			wantFetches(t, api, s.wantFetches)
-		}
-	})
-
 	t.Run("rotation", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/rotate", secretJSON(adminToken))
-		store, api := newStore(t, arn, newClock())
+		store, api := newStore(t, arn)
 		stale, _, err := store.Get(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +92,7 @@ func TestMoto(t *testing.T) {
 
 	t.Run("by name", func(t *testing.T) {
 		motoserver.CreateSecret(t, moto.URL, "plexauth/plain", adminToken)
-		store, _ := newStore(t, "plexauth/plain", newClock())
+		store, _ := newStore(t, "plexauth/plain")
 		v, _, err := store.Get(t.Context())
 		if err != nil || v.PlexToken != adminToken || len(v.Callers) != 0 {
 			t.Fatalf("Get = (%v, %v)", v, err)
@@ -130,7 +111,7 @@ func TestMoto(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				store, api := newStore(t, tt.id, newClock())
+				store, api := newStore(t, tt.id)
 				_, _, err := store.Get(t.Context())
 				if !errors.Is(err, tt.want) || secret.Kind(err) != tt.wantKind {
 					t.Fatalf("Get: %v (kind %q), want %v (kind %q)", err, secret.Kind(err), tt.want, tt.wantKind)
@@ -143,8 +124,7 @@ func TestMoto(t *testing.T) {
 	// Last: it stops moto.
 	t.Run("unreachable", func(t *testing.T) {
 		arn := motoserver.CreateSecret(t, moto.URL, "plexauth/unreachable", secretJSON(adminToken))
-		c := newClock()
-		warm, warmAPI := newStore(t, arn, c)
+		warm, warmAPI := newStore(t, arn)
 		if _, _, err := warm.Get(t.Context()); err != nil {
 			t.Fatal(err)
 		}
@@ -155,19 +135,18 @@ func TestMoto(t *testing.T) {
 			t.Fatal("moto_server still answers after Stop")
 		}
 
-		cold, _ := newStore(t, arn, c)
+		cold, _ := newStore(t, arn)
 		if _, _, err := cold.Get(t.Context()); !errors.Is(err, secret.ErrUnavailable) || secret.Kind(err) != "unreachable" {
 			t.Fatalf("cold Get: %v (kind %q), want ErrUnavailable, unreachable", err, secret.Kind(err))
 		}
-
-		c.Add(6 * time.Minute) // past the TTL, within the grace
-		if v, _, err := warm.Get(t.Context()); err != nil || v.PlexToken != adminToken {
-			t.Fatalf("warm Get within grace = (%q, %v), want the stale value", v.PlexToken, err)
+		// Within the TTL the warm store answers without asking.
+		if v, hit, err := warm.Get(t.Context()); err != nil || !hit || v.PlexToken != adminToken {
+			t.Fatalf("warm Get = (%q, hit %v, %v), want the cached value", v.PlexToken, hit, err)
 		}
-		c.Add(15 * time.Minute) // past the grace
-		if _, _, err := warm.Get(t.Context()); !errors.Is(err, secret.ErrUnavailable) {
-			t.Fatalf("warm Get after grace: %v, want ErrUnavailable", err)
+		// Refresh asks, and reports the failure rather than the stale token.
+		if _, err := warm.Refresh(t.Context(), secret.Value{PlexToken: adminToken}); !errors.Is(err, secret.ErrUnavailable) || secret.Kind(err) != "unreachable" {
+			t.Fatalf("warm Refresh: %v (kind %q), want ErrUnavailable, unreachable", err, secret.Kind(err))
 		}
-		wantFetches(t, warmAPI, 3)
+		wantFetches(t, warmAPI, 2)
 	})
 }

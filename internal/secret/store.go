@@ -36,9 +36,8 @@ type Options struct {
 	// frozen with the environment after init must not leave the first
 	// request no time at all.
 	Budget time.Duration
-	Now    func() time.Time // clock for TTL, Grace and Backoff (not Budget: contexts use real time); default time.Now
-	Logger *slog.Logger     // default slog.Default()
-	Routes []string         // the route names a caller's "routes" may list (see Parse)
+	Logger *slog.Logger // default slog.Default()
+	Routes []string     // the route names a caller's "routes" may list (see Parse)
 }
 
 const (
@@ -68,7 +67,6 @@ type Store struct {
 	grace   time.Duration
 	backoff time.Duration
 	budget  time.Duration
-	now     func() time.Time
 	log     *slog.Logger
 	routes  []string
 
@@ -108,7 +106,7 @@ type call struct {
 // until Get, Refresh or Prefetch.
 func NewStore(api API, secretID string, o Options) *Store {
 	s := &Store{api: api, id: secretID, ttl: o.TTL, grace: max(o.Grace, 0), backoff: o.Backoff,
-		budget: o.Budget, now: o.Now, log: o.Logger, routes: slices.Clone(o.Routes)}
+		budget: o.Budget, log: o.Logger, routes: slices.Clone(o.Routes)}
 	if s.ttl <= 0 {
 		s.ttl = defaultTTL
 	}
@@ -117,9 +115,6 @@ func NewStore(api API, secretID string, o Options) *Store {
 	}
 	if s.budget <= 0 {
 		s.budget = defaultBudget
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -134,14 +129,14 @@ func NewStore(api API, secretID string, o Options) *Store {
 // at most the Budget on fetching: a request that joined a failed Prefetch
 // fetches once itself, within what is left of it.
 func (s *Store) Get(ctx context.Context) (v Value, hit bool, err error) {
-	if e := s.cur.Load(); e.fresh(s.now()) {
+	if e := s.cur.Load(); e.fresh(time.Now()) {
 		return e.val, true, e.err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.budget)
 	defer cancel()
 	for retried := false; ; retried = true {
 		s.mu.Lock()
-		if e, ok := s.cachedLocked(s.now()); ok {
+		if e, ok := s.cachedLocked(time.Now()); ok {
 			s.mu.Unlock()
 			return s.serve(ctx, e, !retried)
 		}
@@ -155,7 +150,7 @@ func (s *Store) Get(ctx context.Context) (v Value, hit bool, err error) {
 		if v, err = s.wait(ctx, c); err == nil || errors.Is(err, ErrMalformed) {
 			return v, false, err
 		}
-		if e := s.cur.Load(); e.usable(s.now()) {
+		if e := s.cur.Load(); e.usable(time.Now()) {
 			return s.serve(ctx, e, false)
 		}
 		// A prefetch is best effort: with provisioned concurrency it can be
@@ -173,7 +168,7 @@ func (s *Store) serve(ctx context.Context, e *entry, hit bool) (Value, bool, err
 	if e.err != nil {
 		return Value{}, hit, e.err
 	}
-	if now := s.now(); !e.fresh(now) {
+	if now := time.Now(); !e.fresh(now) {
 		s.mu.Lock()
 		kind := Kind(s.lastErr)
 		s.mu.Unlock()
@@ -193,7 +188,7 @@ func (s *Store) serve(ctx context.Context, e *entry, hit bool) (Value, bool, err
 func (s *Store) Refresh(ctx context.Context, stale Value) (Value, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.budget)
 	defer cancel()
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	if e, ok := s.cachedLocked(now); ok && (e.err != nil || e.val.PlexToken != stale.PlexToken) {
 		s.mu.Unlock()
@@ -223,12 +218,7 @@ func (s *Store) Prefetch() {
 	if s == nil {
 		return
 	}
-	defer func() {
-		if recover() != nil { // only a caller-supplied clock could panic here
-			s.log.Error("secret prefetch failed to start")
-		}
-	}()
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.cachedLocked(now); ok || s.inflight != nil {
@@ -270,9 +260,9 @@ func (s *Store) startLocked(ctx context.Context, cancel context.CancelFunc) *cal
 
 func (s *Store) run(ctx context.Context, cancel context.CancelFunc, c *call) {
 	defer cancel()
-	start := s.now()
+	start := time.Now()
 	val, version, err := s.fetch(ctx)
-	now := s.now()
+	now := time.Now()
 	// Log before publishing the result, so that whoever sees it (a test
 	// about to end, above all) also sees the log line written.
 	s.logFetch(ctx, val, version, err, now.Sub(start), now)

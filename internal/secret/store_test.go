@@ -52,16 +52,18 @@ func TestGetTTL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, secretJSON(adminToken), secret.Options{TTL: tt.ttl})
-			f.mustGet(t)
-			f.clock.Add(tt.after)
-			_, hit := f.mustGet(t)
-			wantFetches(t, f.api, tt.wantFetches)
-			if hit != (tt.wantFetches == 1) {
-				t.Errorf("hit = %v", hit)
-			}
-			f.mustGet(t) // fresh again either way
-			wantFetches(t, f.api, tt.wantFetches)
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, secretJSON(adminToken), secret.Options{TTL: tt.ttl})
+				f.mustGet(t)
+				time.Sleep(tt.after)
+				_, hit := f.mustGet(t)
+				wantFetches(t, f.api, tt.wantFetches)
+				if hit != (tt.wantFetches == 1) {
+					t.Errorf("hit = %v", hit)
+				}
+				f.mustGet(t) // fresh again either way
+				wantFetches(t, f.api, tt.wantFetches)
+			})
 		})
 	}
 }
@@ -231,7 +233,7 @@ func TestGetErrors(t *testing.T) {
 			sm := secrettest.NewServer(t)
 			inner, id := tt.setup(t, sm)
 			api := counted(inner)
-			store := secret.NewStore(api, id, secret.Options{Now: newClock().Now, Logger: testLogger(t)})
+			store := secret.NewStore(api, id, secret.Options{Logger: testLogger(t)})
 			ctx := tt.ctx
 			if ctx == nil {
 				ctx = t.Context()
@@ -348,33 +350,37 @@ func TestGetStaleWithinGrace(t *testing.T) {
 		{"access denied", func(sm *secrettest.Server) { sm.SetFault(secrettest.Fault{Type: "AccessDeniedException"}) }, secret.ErrUnavailable, 1},
 		{"service error, retried by the SDK", func(sm *secrettest.Server) { sm.SetFault(secrettest.Fault{}) }, secret.ErrUnavailable, 3},
 		{"secret deleted", func(sm *secrettest.Server) { sm.Delete(secretName) }, secret.ErrUnavailable, 1},
+		// What TestMoto's unreachable case sees, past the TTL.
+		{"unreachable", func(sm *secrettest.Server) { sm.SetFault(secrettest.Fault{Refused: true}) }, secret.ErrUnavailable, 0},
 	}
 	for _, fl := range failures {
 		t.Run(fl.name, func(t *testing.T) {
-			f := newFixture(t, secretJSON(adminToken), secret.Options{TTL: 5 * time.Minute, Grace: 15 * time.Minute, Backoff: 5 * time.Second})
-			cached, _ := f.mustGet(t)
-			fl.fail(f.sm)
-			for i, s := range steps {
-				f.clock.Add(s.advance)
-				var v secret.Value
-				var hit bool
-				var err error
-				if s.refresh {
-					v, err = f.store.Refresh(t.Context(), cached)
-				} else {
-					v, hit, err = f.store.Get(t.Context())
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, secretJSON(adminToken), secret.Options{TTL: 5 * time.Minute, Grace: 15 * time.Minute, Backoff: 5 * time.Second})
+				cached, _ := f.mustGet(t)
+				fl.fail(f.sm)
+				for i, s := range steps {
+					time.Sleep(s.advance)
+					var v secret.Value
+					var hit bool
+					var err error
+					if s.refresh {
+						v, err = f.store.Refresh(t.Context(), cached)
+					} else {
+						v, hit, err = f.store.Get(t.Context())
+					}
+					switch {
+					case s.wantErr && !errors.Is(err, fl.err):
+						t.Fatalf("step %d: err = %v, want %v", i, err, fl.err)
+					case !s.wantErr && (err != nil || v.PlexToken != adminToken || hit != s.wantHit):
+						t.Fatalf("step %d: got (%q, hit %v, %v), want the stale value, hit %v", i, v.PlexToken, hit, err, s.wantHit)
+					}
+					wantFetches(t, f.api, s.wantFetches)
 				}
-				switch {
-				case s.wantErr && !errors.Is(err, fl.err):
-					t.Fatalf("step %d: err = %v, want %v", i, err, fl.err)
-				case !s.wantErr && (err != nil || v.PlexToken != adminToken || hit != s.wantHit):
-					t.Fatalf("step %d: got (%q, hit %v, %v), want the stale value, hit %v", i, v.PlexToken, hit, err, s.wantHit)
+				if got, want := f.sm.Calls(), 1+5*fl.calls; got != want {
+					t.Errorf("server calls = %d, want %d", got, want)
 				}
-				wantFetches(t, f.api, s.wantFetches)
-			}
-			if got, want := f.sm.Calls(), 1+5*fl.calls; got != want {
-				t.Errorf("server calls = %d, want %d", got, want)
-			}
+			})
 		})
 	}
 }
@@ -401,29 +407,33 @@ func TestPrefetch(t *testing.T) {
 		{"repeated while in flight", 3, 1},
 	}
 	for _, tt := range tests {
+		// In a bubble, so that synctest.Wait tells when the Get waits.
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, secretJSON(adminToken), secret.Options{})
-			arrivals, release := f.sm.Hold()
-			for range tt.prefetches {
-				f.store.Prefetch() // returns although the server holds the request
-			}
-			<-arrivals
-			got := make(chan error, 1)
-			go func() {
-				v, hit, err := f.store.Get(t.Context())
-				if err == nil && (hit || v.PlexToken != adminToken) {
-					err = errors.New("Get did not wait for the prefetch")
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, secretJSON(adminToken), secret.Options{})
+				arrivals, release := f.sm.Hold()
+				for range tt.prefetches {
+					f.store.Prefetch() // returns although the server holds the request
 				}
-				got <- err
-			}()
-			release()
-			if err := <-got; err != nil {
-				t.Fatal(err)
-			}
-			wantFetches(t, f.api, tt.wantFetches)
-			f.store.Prefetch() // warm: nothing to do
-			f.mustGet(t)
-			wantFetches(t, f.api, tt.wantFetches)
+				<-arrivals
+				got := make(chan error, 1)
+				go func() {
+					v, hit, err := f.store.Get(t.Context())
+					if err == nil && (hit || v.PlexToken != adminToken) {
+						err = errors.New("Get did not wait for the prefetch")
+					}
+					got <- err
+				}()
+				synctest.Wait() // the Get waits for the held prefetch
+				release()
+				if err := <-got; err != nil {
+					t.Fatal(err)
+				}
+				wantFetches(t, f.api, tt.wantFetches)
+				f.store.Prefetch() // warm: nothing to do
+				f.mustGet(t)
+				wantFetches(t, f.api, tt.wantFetches)
+			})
 		})
 	}
 }

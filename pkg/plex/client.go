@@ -81,12 +81,11 @@ type Client struct {
 	// first, switched once a server has shown it takes only the other.
 	transientVerb atomic.Uint32
 
-	// Injectable so tests can check the backoff schedule without waiting.
-	jitter func(max time.Duration) time.Duration
-	sleep  func(ctx context.Context, d time.Duration) error
-	now    func() time.Time
-	// warmWait, when set (tests only), is called as a call starts waiting for a Warm.
-	warmWait func()
+	// jitter picks each backoff wait within its ceiling: fullJitter. It is
+	// the one test seam left (time itself is testing/synctest's): the retry
+	// tests assert an exact schedule, and math/rand/v2's global source cannot
+	// be seeded.
+	jitter func(ceiling time.Duration) time.Duration
 }
 
 // warmCall is one Warm in flight; done is closed when it has returned, its
@@ -131,8 +130,6 @@ func New(cfg Config) (*Client, error) {
 		maxBody: cfg.MaxBodyBytes,
 		retry:   cfg.Retry,
 		jitter:  fullJitter,
-		sleep:   sleepContext,
-		now:     time.Now,
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = 256 << 10
@@ -267,9 +264,6 @@ func (c *Client) awaitWarm(ctx context.Context, h Host) {
 	w := c.warming[h].Load()
 	if w == nil {
 		return
-	}
-	if c.warmWait != nil {
-		c.warmWait()
 	}
 	select {
 	case <-w.done:

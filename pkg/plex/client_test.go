@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 )
 
 func TestNew(t *testing.T) {
@@ -101,7 +102,7 @@ func TestHeaders(t *testing.T) {
 					cfg = full
 				}
 				cfg.ServerURL, cfg.PlexTVURL = f.URL, f.URL
-				c, _ := testClient(t, cfg)
+				c := testClient(t, cfg)
 				if err := ops[tt.op](context.Background(), c); err != nil {
 					t.Fatal(err)
 				}
@@ -164,7 +165,7 @@ func TestSourceQuery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := newFake(t, answer{200, "application/json", resourcesJSON, nil})
-		c, _ := fakeClient(t, f)
+		c := fakeClient(t, f)
 		if _, err := c.Source(context.Background(), testToken, tt.q); err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +177,7 @@ func TestSourceQuery(t *testing.T) {
 
 func TestRememberMe(t *testing.T) {
 	f := newFake(t, answer{201, "application/json", userJSON, nil})
-	c, _ := fakeClient(t, f)
+	c := fakeClient(t, f)
 	if _, err := c.SignIn(context.Background(), Credentials{Login: "a", Password: "b", RememberMe: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestRememberMe(t *testing.T) {
 
 func TestWarm(t *testing.T) {
 	f := newFake(t, answer{404, "text/html", "<html>not here</html>", nil}, answer{200, "application/json", transientJSON, nil})
-	c, _ := fakeClient(t, f)
+	c := fakeClient(t, f)
 	for _, h := range []Host{ServerHost, PlexTVHost} {
 		if err := c.Warm(context.Background(), h); err != nil {
 			t.Fatalf("Warm(%d): %v", h, err)
@@ -207,7 +208,7 @@ func TestWarm(t *testing.T) {
 }
 
 func TestWarmErrors(t *testing.T) {
-	noServer, _ := testClient(t, Config{PlexTVURL: "http://" + closedAddr(t)})
+	noServer := testClient(t, Config{PlexTVURL: "http://" + closedAddr(t)})
 	tests := []struct {
 		name string
 		h    Host
@@ -231,7 +232,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	f := newFake(t, answer{http.StatusFound, "", "", http.Header{"Location": {elsewhere.URL + "/security/token"}}})
 	for name, hc := range map[string]*http.Client{"default client": nil, "injected client": {}} {
 		t.Run(name, func(t *testing.T) {
-			c, _ := testClient(t, Config{ServerURL: f.URL, HTTPClient: hc, Retry: RetryPolicy{MaxAttempts: 1}})
+			c := testClient(t, Config{ServerURL: f.URL, HTTPClient: hc, Retry: RetryPolicy{MaxAttempts: 1}})
 			_, err := c.TransientToken(context.Background(), testToken)
 			if e := asError(t, err, ErrUpstream); e.Status != http.StatusFound {
 				t.Errorf("status %d, want 302", e.Status)
@@ -246,10 +247,12 @@ func TestRedirectNotFollowed(t *testing.T) {
 	}
 }
 
-// warmGate is a Plex whose answer to Warm's HEAD waits until release is
-// closed. It reports each HEAD on heads and each new connection on conns.
+// warmGate is a Plex in memory (for a synctest bubble) whose answer to
+// Warm's HEAD waits until release is closed. It reports each HEAD on heads
+// and each new connection on conns.
 type warmGate struct {
 	*httptest.Server
+	pipe         *pipeListener
 	heads, conns chan struct{}
 	release      chan struct{}
 	n            atomic.Int64
@@ -257,8 +260,8 @@ type warmGate struct {
 
 func newWarmGate(t *testing.T) *warmGate {
 	t.Helper()
-	g := &warmGate{heads: make(chan struct{}, 8), conns: make(chan struct{}, 8), release: make(chan struct{})}
-	g.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	g := &warmGate{pipe: newPipeListener(), heads: make(chan struct{}, 8), conns: make(chan struct{}, 8), release: make(chan struct{})}
+	g.Server = &httptest.Server{Listener: g.pipe, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodHead {
 			g.heads <- struct{}{}
 			<-g.release
@@ -270,7 +273,7 @@ func newWarmGate(t *testing.T) *warmGate {
 			return
 		}
 		_, _ = io.WriteString(w, userJSON)
-	}))
+	})}}
 	g.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			g.n.Add(1)
@@ -283,6 +286,11 @@ func newWarmGate(t *testing.T) *warmGate {
 	return g
 }
 
+func (g *warmGate) client(t *testing.T, cfg Config) *Client {
+	cfg.HTTPClient = g.pipe.httpClient()
+	return testClient(t, cfg)
+}
+
 func (g *warmGate) open() {
 	select {
 	case <-g.release:
@@ -291,9 +299,19 @@ func (g *warmGate) open() {
 	}
 }
 
+// pending fails the test if errc already holds a result.
+func pending(t *testing.T, errc <-chan error, msg string) {
+	t.Helper()
+	select {
+	case err := <-errc:
+		t.Fatalf("%s (err %v)", msg, err)
+	default:
+	}
+}
+
 // TestCallWaitsForWarm: a call that starts while Warm still holds the only
 // connection to its host waits for Warm and reuses that connection, instead
-// of dialing a second one. Channels order every step; nothing is timed.
+// of dialing a second one. synctest.Wait orders every step; nothing is timed.
 func TestCallWaitsForWarm(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -304,38 +322,38 @@ func TestCallWaitsForWarm(t *testing.T) {
 		{"server", ServerHost, func(ctx context.Context, c *Client) error { _, err := c.TransientToken(ctx, testToken); return err }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			g := newWarmGate(t)
-			c, _ := testClient(t, Config{ServerURL: g.URL, PlexTVURL: g.URL})
-			waiting := make(chan struct{}, 1)
-			c.warmWait = func() { waiting <- struct{}{} }
+			synctest.Test(t, func(t *testing.T) {
+				g := newWarmGate(t)
+				c := g.client(t, Config{ServerURL: g.URL, PlexTVURL: g.URL})
 
-			warmErr := make(chan error, 1)
-			go func() { warmErr <- c.Warm(context.Background(), tt.h) }()
-			<-g.conns // Warm's connection
-			<-g.heads // its HEAD is held: the connection is busy
+				warmErr := make(chan error, 1)
+				go func() { warmErr <- c.Warm(t.Context(), tt.h) }()
+				<-g.conns // Warm's connection
+				<-g.heads // its HEAD is held: the connection is busy
 
-			callErr := make(chan error, 1)
-			go func() { callErr <- tt.call(context.Background(), c) }()
-			select {
-			case <-waiting:
-			case <-g.conns:
-				t.Fatal("the call dialed a second connection while Warm was in flight")
-			case err := <-callErr:
-				t.Fatalf("the call did not wait for Warm (err %v)", err)
-			}
-			g.open()
-			if err := <-warmErr; err != nil {
-				t.Fatalf("Warm: %v", err)
-			}
-			if err := <-callErr; err != nil {
-				t.Fatalf("call: %v", err)
-			}
-			if n := g.n.Load(); n != 1 {
-				t.Errorf("%d connections, want the warmed one reused", n)
-			}
-			if c.warming[tt.h].Load() != nil {
-				t.Error("Warm returned but is still marked in flight")
-			}
+				callErr := make(chan error, 1)
+				go func() { callErr <- tt.call(t.Context(), c) }()
+				synctest.Wait() // the call is blocked: on Warm, or on a second connection's answer
+				select {
+				case <-g.conns:
+					t.Fatal("the call dialed a second connection while Warm was in flight")
+				default:
+				}
+				pending(t, callErr, "the call did not wait for Warm")
+				g.open()
+				if err := <-warmErr; err != nil {
+					t.Fatalf("Warm: %v", err)
+				}
+				if err := <-callErr; err != nil {
+					t.Fatalf("call: %v", err)
+				}
+				if n := g.n.Load(); n != 1 {
+					t.Errorf("%d connections, want the warmed one reused", n)
+				}
+				if c.warming[tt.h].Load() != nil {
+					t.Error("Warm returned but is still marked in flight")
+				}
+			})
 		})
 	}
 }
@@ -344,52 +362,54 @@ func TestCallWaitsForWarm(t *testing.T) {
 // the other host, even when one server answers for both (a simulator): each
 // function calls the one host it warms.
 func TestWarmIsPerHost(t *testing.T) {
-	g := newWarmGate(t)
-	c, _ := testClient(t, Config{ServerURL: g.URL, PlexTVURL: g.URL})
-	waiting := make(chan struct{}, 1)
-	c.warmWait = func() { waiting <- struct{}{} }
+	synctest.Test(t, func(t *testing.T) {
+		g := newWarmGate(t)
+		c := g.client(t, Config{ServerURL: g.URL, PlexTVURL: g.URL})
 
-	warmErr := make(chan error, 1)
-	go func() { warmErr <- c.Warm(context.Background(), ServerHost) }()
-	<-g.heads // the server's Warm is held
-	userErr := make(chan error, 1)
-	go func() { _, err := c.User(context.Background(), testToken); userErr <- err }()
-	select {
-	case <-waiting:
-		t.Fatal("a plex.tv call waited for the server's Warm")
-	case err := <-userErr:
-		if err != nil {
-			t.Fatalf("User while the server's Warm is held: %v", err)
+		warmErr := make(chan error, 1)
+		go func() { warmErr <- c.Warm(t.Context(), ServerHost) }()
+		<-g.heads // the server's Warm is held
+		userErr := make(chan error, 1)
+		go func() { _, err := c.User(t.Context(), testToken); userErr <- err }()
+		synctest.Wait()
+		select {
+		case err := <-userErr:
+			if err != nil {
+				t.Fatalf("User while the server's Warm is held: %v", err)
+			}
+		default:
+			t.Fatal("a plex.tv call waited for the server's Warm")
 		}
-	}
-	g.open()
-	if err := <-warmErr; err != nil {
-		t.Fatalf("Warm: %v", err)
-	}
+		g.open()
+		if err := <-warmErr; err != nil {
+			t.Fatalf("Warm: %v", err)
+		}
+	})
 }
 
 // TestCallWaitForWarmEndsWithContext: the wait for Warm is bounded by the
 // call's context.
 func TestCallWaitForWarmEndsWithContext(t *testing.T) {
-	g := newWarmGate(t)
-	c, _ := testClient(t, Config{PlexTVURL: g.URL})
-	waiting := make(chan struct{}, 1)
-	c.warmWait = func() { waiting <- struct{}{} }
+	synctest.Test(t, func(t *testing.T) {
+		g := newWarmGate(t)
+		c := g.client(t, Config{PlexTVURL: g.URL})
 
-	warmErr := make(chan error, 1)
-	go func() { warmErr <- c.Warm(context.Background(), PlexTVHost) }()
-	<-g.heads
+		warmErr := make(chan error, 1)
+		go func() { warmErr <- c.Warm(t.Context(), PlexTVHost) }()
+		<-g.heads
 
-	ctx, cancel := context.WithCancel(context.Background())
-	callErr := make(chan error, 1)
-	go func() { _, err := c.User(ctx, testToken); callErr <- err }()
-	<-waiting
-	cancel()
-	asError(t, <-callErr, ErrTimeout) // returned while the HEAD is still held
-	g.open()
-	if err := <-warmErr; err != nil {
-		t.Fatalf("Warm: %v", err)
-	}
+		ctx, cancel := context.WithCancel(t.Context())
+		callErr := make(chan error, 1)
+		go func() { _, err := c.User(ctx, testToken); callErr <- err }()
+		synctest.Wait()
+		pending(t, callErr, "the call did not wait for Warm")
+		cancel()
+		asError(t, <-callErr, ErrTimeout) // returned while the HEAD is still held
+		g.open()
+		if err := <-warmErr; err != nil {
+			t.Fatalf("Warm: %v", err)
+		}
+	})
 }
 
 type countingTransport struct {

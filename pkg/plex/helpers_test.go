@@ -31,17 +31,20 @@ type answer struct {
 
 const hangUpStatus = -1
 
-// seen is what a fake Plex received.
+// seen is what a fake Plex received, and when (in a synctest bubble, the
+// bubble's time).
 type seen struct {
 	Method, Path, RawQuery, RequestURI string
 	Header                             http.Header
 	Form                               url.Values
+	At                                 time.Time
 }
 
-// fake is a Plex (server and plex.tv alike) on 127.0.0.1 giving its answers in
-// order, the last one repeated.
+// fake is a Plex (server and plex.tv alike) giving its answers in order, the
+// last one repeated: on 127.0.0.1 (newFake) or in memory (newPipeFake).
 type fake struct {
 	*httptest.Server
+	pipe    *pipeListener // set for newPipeFake
 	answers []answer
 	conns   atomic.Int64
 	mu      sync.Mutex
@@ -52,6 +55,19 @@ func newFake(t *testing.T, answers ...answer) *fake {
 	t.Helper()
 	f := &fake{answers: answers}
 	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	return f.start(t)
+}
+
+// newPipeFake is newFake on a pipeListener, for tests in a synctest bubble:
+// reach it through f.httpClient().
+func newPipeFake(t *testing.T, answers ...answer) *fake {
+	t.Helper()
+	f := &fake{answers: answers, pipe: newPipeListener()}
+	f.Server = &httptest.Server{Listener: f.pipe, Config: &http.Server{Handler: http.HandlerFunc(f.serve)}}
+	return f.start(t)
+}
+
+func (f *fake) start(t *testing.T) *fake {
 	f.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			f.conns.Add(1)
@@ -62,11 +78,20 @@ func newFake(t *testing.T, answers ...answer) *fake {
 	return f
 }
 
+// httpClient is the client that reaches f: nil (the default) for a loopback
+// fake.
+func (f *fake) httpClient() *http.Client {
+	if f.pipe == nil {
+		return nil
+	}
+	return f.pipe.httpClient()
+}
+
 func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	f.mu.Lock()
 	n := len(f.seen)
-	f.seen = append(f.seen, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.RequestURI, r.Header.Clone(), r.PostForm})
+	f.seen = append(f.seen, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.RequestURI, r.Header.Clone(), r.PostForm, time.Now()})
 	f.mu.Unlock()
 	a := f.answers[min(n, len(f.answers)-1)]
 	if a.status == hangUpStatus {
@@ -92,36 +117,77 @@ func (f *fake) requests() []seen {
 	return append([]seen(nil), f.seen...)
 }
 
-// clock stands in for time in the retry loop: sleeping advances it at once.
-type clock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
+// gaps is the time between successive requests, where there is any: in a
+// synctest bubble, where exchanges take no time, exactly the backoff waits
+// the client slept (a request sent again at once, as TransientToken's verb
+// fallback does, waited nothing).
+func (f *fake) gaps() []time.Duration {
+	var d []time.Duration
+	reqs := f.requests()
+	for i := 1; i < len(reqs); i++ {
+		if gap := reqs[i].At.Sub(reqs[i-1].At); gap != 0 {
+			d = append(d, gap)
+		}
+	}
+	return d
 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+// pipeListener is a net.Listener in memory: its dial hands Accept one end of
+// a net.Pipe. In a synctest bubble a goroutine waiting on a pipe is durably
+// blocked (on a loopback socket it is not), so the bubble's clock can
+// advance, and synctest.Wait return, while connections are open.
+type pipeListener struct {
+	conns     chan net.Conn
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
-func (c *clock) sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.slept = append(c.slept, d)
-	c.now = c.now.Add(d)
-	return ctx.Err()
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
 }
 
-func (c *clock) sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.slept...)
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
 }
 
-// testClient builds a Client for both URLs, with the fake clock and a jitter
-// that always takes the ceiling so the backoff schedule is exact.
-func testClient(t *testing.T, cfg Config) (*Client, *clock) {
+func (l *pipeListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+func (l *pipeListener) dial(ctx context.Context, network, _ string) (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case l.conns <- server:
+		return client, nil
+	case <-l.done:
+		return nil, &net.OpError{Op: "dial", Net: network, Err: net.ErrClosed}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// httpClient dials l whatever the request's host.
+func (l *pipeListener) httpClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: l.dial}}
+}
+
+// pipeAddr names the listener in the fake's URL; no request resolves it.
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "plex.pipe" }
+
+// testClient builds a Client with a jitter that always takes the ceiling, so
+// that the backoff schedule is exact.
+func testClient(t *testing.T, cfg Config) *Client {
 	t.Helper()
 	if cfg.ClientIdentifier == "" {
 		cfg.ClientIdentifier = testClientID
@@ -130,15 +196,13 @@ func testClient(t *testing.T, cfg Config) (*Client, *clock) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	clk := &clock{now: time.Now()}
 	c.jitter = func(d time.Duration) time.Duration { return d }
-	c.sleep = clk.sleep
-	c.now = clk.Now
-	return c, clk
+	return c
 }
 
-func fakeClient(t *testing.T, f *fake) (*Client, *clock) {
-	return testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL})
+// fakeClient is testClient for f, as server and plex.tv.
+func fakeClient(t *testing.T, f *fake) *Client {
+	return testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, HTTPClient: f.httpClient()})
 }
 
 // closedAddr returns a 127.0.0.1 address nothing listens on.

@@ -71,7 +71,7 @@ func TestSuccess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.answer)
-			c, _ := fakeClient(t, f)
+			c := fakeClient(t, f)
 			got, err := results[tt.op](context.Background(), c)
 			if err != nil {
 				t.Fatal(err)
@@ -112,7 +112,7 @@ func TestMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.answer)
-			c, _ := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, MaxBodyBytes: tt.maxBody})
+			c := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, MaxBodyBytes: tt.maxBody})
 			_, err := results[tt.op](context.Background(), c)
 			if e := asError(t, err, ErrMalformedResponse); e.Status != tt.answer.status {
 				t.Errorf("status %d, want %d", e.Status, tt.answer.status)
@@ -126,7 +126,7 @@ func TestMalformed(t *testing.T) {
 
 func TestBodyAtLimit(t *testing.T) {
 	f := newFake(t, answer{200, "application/json", userJSON, nil})
-	c, _ := testClient(t, Config{PlexTVURL: f.URL, MaxBodyBytes: int64(len(userJSON))})
+	c := testClient(t, Config{PlexTVURL: f.URL, MaxBodyBytes: int64(len(userJSON))})
 	if _, err := c.User(context.Background(), testToken); err != nil {
 		t.Fatalf("a body of exactly MaxBodyBytes: %v", err)
 	}
@@ -145,7 +145,7 @@ func TestTruncatedBody(t *testing.T) {
 		_ = buf.Flush()
 		_ = conn.Close()
 	})
-	c, _ := fakeClient(t, srv)
+	c := fakeClient(t, srv)
 	_, err := c.TransientToken(context.Background(), testToken)
 	asError(t, err, ErrMalformedResponse)
 }
@@ -213,7 +213,7 @@ func TestErrorKinds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.answer)
-			c, _ := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, Retry: RetryPolicy{MaxAttempts: 1}})
+			c := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, Retry: RetryPolicy{MaxAttempts: 1}})
 			_, err := results[tt.op](context.Background(), c)
 			e := asError(t, err, tt.kind)
 			if e.Status != tt.answer.status || e.Code != tt.code || e.Message != tt.message || e.RetryAfter != tt.retryAfter {
@@ -239,7 +239,7 @@ func TestTimeout(t *testing.T) {
 		}
 	})
 	defer close(release)
-	c, _ := fakeClient(t, f)
+	c := fakeClient(t, f)
 
 	for name, ctx := range map[string]func() (context.Context, context.CancelFunc){
 		"deadline passes while waiting": func() (context.Context, context.CancelFunc) {
@@ -264,7 +264,7 @@ func TestTimeout(t *testing.T) {
 // TestSlowBody: the deadline passes while the body is being read.
 func TestSlowBody(t *testing.T) {
 	f := slowBodyFake(t)
-	c, _ := fakeClient(t, f)
+	c := fakeClient(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := c.TransientToken(ctx, testToken)
@@ -279,14 +279,14 @@ func TestSlowBody(t *testing.T) {
 // before the headers arrive, not a malformed answer.
 func TestSlowBodyClientTimeout(t *testing.T) {
 	f := slowBodyFake(t)
-	c, _ := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
+	c := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
 	_, err := c.TransientToken(context.Background(), testToken)
 	asError(t, err, ErrTimeout)
 }
 
 func TestInvalidInput(t *testing.T) {
 	f := newFake(t, answer{200, "application/json", transientJSON, nil})
-	c, _ := fakeClient(t, f)
+	c := fakeClient(t, f)
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -317,7 +317,7 @@ func TestInvalidInput(t *testing.T) {
 // deployment's mistake, a kind of its own, and sends nothing.
 func TestNotConfigured(t *testing.T) {
 	f := newFake(t, answer{200, "application/json", transientJSON, nil})
-	noServer, _ := testClient(t, Config{PlexTVURL: f.URL})
+	noServer := testClient(t, Config{PlexTVURL: f.URL})
 	ctx := context.Background()
 	for name, run := range map[string]func() error{
 		"transient": func() error { _, err := noServer.TransientToken(ctx, testToken); return err },
@@ -353,8 +353,9 @@ func TestErrorStringsHoldNoSecrets(t *testing.T) {
 			" code " + r.PostFormValue("verificationCode")
 		_, _ = w.Write([]byte(plexTVError(1001, 401, msg)))
 	})
-	c, _ := fakeClient(t, echo)
-	refused, _ := testClient(t, Config{ServerURL: "http://" + closedAddr(t), PlexTVURL: "http://" + closedAddr(t)})
+	c := fakeClient(t, echo)
+	// Real sockets, so real time: a short backoff for the retried refusals.
+	refused := testClient(t, Config{ServerURL: "http://" + closedAddr(t), PlexTVURL: "http://" + closedAddr(t), Retry: RetryPolicy{BaseDelay: time.Millisecond}})
 	truncated := newFake(t, answer{200, "application/json", "", nil})
 	truncated.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, buf, _ := w.(http.Hijacker).Hijack()
@@ -363,9 +364,9 @@ func TestErrorStringsHoldNoSecrets(t *testing.T) {
 		_ = buf.Flush()
 		_ = conn.Close()
 	})
-	cut, _ := fakeClient(t, truncated)
+	cut := fakeClient(t, truncated)
 	xmlErr := newFake(t, answer{200, "application/xml", `<user authToken="` + testToken + `"><` + testToken + `></user>`, nil})
-	bad, _ := fakeClient(t, xmlErr)
+	bad := fakeClient(t, xmlErr)
 
 	for name, client := range map[string]*Client{"echoing Plex": c, "connection refused": refused, "truncated body": cut, "invalid XML": bad} {
 		for op, run := range ops {
@@ -400,7 +401,7 @@ func TestConnectionReused(t *testing.T) {
 		answer{503, "text/html", strings.Repeat("x", 2000), nil},
 		answer{200, "application/json", userJSON, nil},
 	)
-	c, _ := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, Retry: RetryPolicy{MaxAttempts: 1}})
+	c := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, Retry: RetryPolicy{MaxAttempts: 1}})
 	for _, op := range []string{"transient", "user", "user", "user"} {
 		_ = ops[op](context.Background(), c)
 	}
@@ -449,7 +450,7 @@ func TestTransientVerb(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.answers...)
-			c, _ := fakeClient(t, f)
+			c := fakeClient(t, f)
 			_, err := c.TransientToken(context.Background(), testToken)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("first call: %v, want error %v", err, tt.wantErr)

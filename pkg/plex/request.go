@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -86,7 +87,7 @@ func (c *Client) do(ctx context.Context, r *call) (*reply, error) {
 		if !retry {
 			return nil, err
 		}
-		if serr := c.sleep(ctx, wait); serr != nil {
+		if serr := sleepContext(ctx, wait); serr != nil {
 			return nil, &Error{Op: r.op, Kind: ErrTimeout, Err: serr}
 		}
 	}
@@ -199,7 +200,7 @@ func (c *Client) statusError(r *call, resp *http.Response, f format, body []byte
 		e.Kind = ErrNotFound
 	case s == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	default:
 		e.Kind = ErrUpstream
 	}

@@ -29,7 +29,7 @@ func (c *Client) nextWait(ctx context.Context, r *call, attempt int, e *Error) (
 	case wait > c.retry.MaxDelay:
 		return 0, false
 	}
-	if deadline, has := ctx.Deadline(); has && wait >= deadline.Sub(c.now()) {
+	if deadline, has := ctx.Deadline(); has && wait >= time.Until(deadline) {
 		return 0, false
 	}
 	return wait, true

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -76,40 +77,46 @@ func TestRetry(t *testing.T) {
 		}
 	}
 	for _, tt := range tests {
+		// In a bubble the backoff waits take no real time, and the gaps
+		// between the requests the fake saw are exactly the waits.
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, tt.answers...)
-			c, clk := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, Retry: tt.policy})
-			ctx := context.Background()
-			if tt.deadline > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithDeadline(ctx, clk.Now().Add(tt.deadline))
-				defer cancel()
-			}
-			err := ops[tt.op](ctx, c)
-			if tt.wantKind == nil && err != nil {
-				t.Fatalf("error %v, want success", err)
-			}
-			if tt.wantKind != nil {
-				asError(t, err, tt.wantKind)
-			}
-			if n := len(f.requests()); n != tt.wantRequests {
-				t.Errorf("%d requests, want %d", n, tt.wantRequests)
-			}
-			if got := clk.sleeps(); !reflect.DeepEqual(got, tt.wantSleeps) {
-				t.Errorf("slept %v, want %v", got, tt.wantSleeps)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				f := newPipeFake(t, tt.answers...)
+				c := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, Retry: tt.policy, HTTPClient: f.httpClient()})
+				ctx := t.Context()
+				if tt.deadline > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+					defer cancel()
+				}
+				err := ops[tt.op](ctx, c)
+				if tt.wantKind == nil && err != nil {
+					t.Fatalf("error %v, want success", err)
+				}
+				if tt.wantKind != nil {
+					asError(t, err, tt.wantKind)
+				}
+				if n := len(f.requests()); n != tt.wantRequests {
+					t.Errorf("%d requests, want %d", n, tt.wantRequests)
+				}
+				if got := f.gaps(); !reflect.DeepEqual(got, tt.wantSleeps) {
+					t.Errorf("slept %v, want %v", got, tt.wantSleeps)
+				}
+			})
 		})
 	}
 }
 
 func TestRetryJitter(t *testing.T) {
-	f := newFake(t, answer{503, "", "", nil})
-	c, clk := testClient(t, Config{PlexTVURL: f.URL, Retry: RetryPolicy{MaxAttempts: 4, BaseDelay: time.Second, MaxDelay: time.Minute}})
-	c.jitter = func(d time.Duration) time.Duration { return d / 4 }
-	_ = ops["user"](context.Background(), c)
-	if want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}; !reflect.DeepEqual(clk.sleeps(), want) {
-		t.Errorf("slept %v, want %v: the jittered share of each ceiling", clk.sleeps(), want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newPipeFake(t, answer{503, "", "", nil})
+		c := testClient(t, Config{PlexTVURL: f.URL, HTTPClient: f.httpClient(), Retry: RetryPolicy{MaxAttempts: 4, BaseDelay: time.Second, MaxDelay: time.Minute}})
+		c.jitter = func(d time.Duration) time.Duration { return d / 4 }
+		_ = ops["user"](t.Context(), c)
+		if want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}; !reflect.DeepEqual(f.gaps(), want) {
+			t.Errorf("slept %v, want %v: the jittered share of each ceiling", f.gaps(), want)
+		}
+	})
 	for _, d := range []time.Duration{0, 1, time.Millisecond, 2 * time.Second} {
 		for range 200 {
 			if j := fullJitter(d); j < 0 || j > d {
@@ -122,18 +129,29 @@ func TestRetryJitter(t *testing.T) {
 // TestRetrySleepCancelled: a context cancelled during a backoff ends the call
 // with ErrTimeout at once.
 func TestRetrySleepCancelled(t *testing.T) {
-	f := newFake(t, answer{503, "", "", nil})
-	c, _ := testClient(t, Config{ServerURL: f.URL, Retry: RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour}})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c.sleep = func(ctx context.Context, d time.Duration) error {
+	synctest.Test(t, func(t *testing.T) {
+		f := newPipeFake(t, answer{503, "", "", nil})
+		c := testClient(t, Config{ServerURL: f.URL, HTTPClient: f.httpClient(), Retry: RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour}})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		start := time.Now()
+		errc := make(chan error, 1)
+		go func() { errc <- ops["transient"](ctx, c) }()
+		synctest.Wait() // the call sleeps in its backoff
+		select {
+		case err := <-errc:
+			t.Fatalf("the call returned (%v) instead of backing off", err)
+		default:
+		}
 		cancel()
-		return sleepContext(ctx, d)
-	}
-	asError(t, ops["transient"](ctx, c), ErrTimeout)
-	if n := len(f.requests()); n != 1 {
-		t.Errorf("%d requests, want 1", n)
-	}
+		asError(t, <-errc, ErrTimeout)
+		if d := time.Since(start); d != 0 {
+			t.Errorf("returned after %v of the backoff, want at once", d)
+		}
+		if n := len(f.requests()); n != 1 {
+			t.Errorf("%d requests, want 1", n)
+		}
+	})
 }
 
 // TestSignInNeverRetriedOnAnswer: whatever plex.tv answers, a sign-in is sent
@@ -141,18 +159,21 @@ func TestRetrySleepCancelled(t *testing.T) {
 func TestSignInNeverRetriedOnAnswer(t *testing.T) {
 	for _, code := range []int{400, 401, 403, 404, 422, 429, 500, 502, 503, 504} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
-			f := newFake(t, answer{code, "application/json", plexTVError(1001, code, "no"), http.Header{"Retry-After": {"1"}}},
-				answer{201, "application/json", userJSON, nil})
-			c, clk := fakeClient(t, f)
-			if err := ops["signin"](context.Background(), c); err == nil {
-				t.Fatal("no error")
-			}
-			if n := len(f.requests()); n != 1 {
-				t.Errorf("%d sign-in requests, want 1", n)
-			}
-			if len(clk.sleeps()) != 0 {
-				t.Errorf("slept %v", clk.sleeps())
-			}
+			synctest.Test(t, func(t *testing.T) {
+				f := newPipeFake(t, answer{code, "application/json", plexTVError(1001, code, "no"), http.Header{"Retry-After": {"1"}}},
+					answer{201, "application/json", userJSON, nil})
+				c := fakeClient(t, f)
+				start := time.Now()
+				if err := ops["signin"](t.Context(), c); err == nil {
+					t.Fatal("no error")
+				}
+				if n := len(f.requests()); n != 1 {
+					t.Errorf("%d sign-in requests, want 1", n)
+				}
+				if d := time.Since(start); d != 0 {
+					t.Errorf("slept %v", d)
+				}
+			})
 		})
 	}
 }
@@ -203,7 +224,8 @@ func TestConnectionFailureRetries(t *testing.T) {
 			if tt.firstRefused {
 				first = closedAddr(t)
 			}
-			c, _ := testClient(t, Config{PlexTVURL: f.URL, HTTPClient: dialClient(first, &dials)})
+			// Real sockets, so real time: a short backoff (the schedule is TestRetry's).
+			c := testClient(t, Config{PlexTVURL: f.URL, HTTPClient: dialClient(first, &dials), Retry: RetryPolicy{BaseDelay: time.Millisecond}})
 			err := ops[tt.op](context.Background(), c)
 			if tt.wantKind == nil && err != nil {
 				t.Fatalf("error %v, want success", err)

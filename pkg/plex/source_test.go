@@ -86,7 +86,7 @@ func TestValidateSource(t *testing.T) {
 // TestSourceValidatedFirst: a bad source never reaches the server.
 func TestSourceValidatedFirst(t *testing.T) {
 	f := newFake(t, answer{200, "application/json", resourcesJSON, nil})
-	c, _ := fakeClient(t, f)
+	c := fakeClient(t, f)
 	for _, src := range []string{"", "server://a&b", "ftp://x", "server://a\nb"} {
 		_, err := c.Source(context.Background(), testToken, SourceQuery{Source: src})
 		asError(t, err, ErrInvalidInput)

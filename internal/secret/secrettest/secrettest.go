@@ -1,6 +1,8 @@
-// Package secrettest is a Secrets Manager stand-in for tests: an httptest
-// server on 127.0.0.1 that answers GetSecretValue in the service's JSON
-// protocol, so the real AWS SDK client can be tested without AWS or moto.
+// Package secrettest is a Secrets Manager stand-in for tests: a handler that
+// answers GetSecretValue in the service's JSON protocol, so the real AWS SDK
+// client can be tested without AWS or moto. Client reaches it in process;
+// NewServer also serves it on 127.0.0.1, for what finds Secrets Manager
+// through the environment.
 package secrettest
 
 import (
@@ -17,6 +19,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,11 +40,15 @@ type Fault struct {
 	Status int    // default 400, or 500 for InternalServiceError
 	Times  int    // the next Times requests only; 0 = until cleared
 	Raw    string // if set: answer 200 with this body as is, a response the SDK cannot decode
+	// Refused: a Client's request fails as a refused connection would, never
+	// reaching the server (Calls does not count it).
+	Refused bool
 }
 
-// Server is the stand-in. Its zero value is not usable: call NewServer.
+// Server is the stand-in. Its zero value is not usable: call NewServer or
+// NewInProcess.
 type Server struct {
-	URL string // endpoint for the SDK's BaseEndpoint or AWS_ENDPOINT_URL_SECRETS_MANAGER
+	URL string // endpoint for the SDK's BaseEndpoint or AWS_ENDPOINT_URL_SECRETS_MANAGER; empty for NewInProcess
 
 	ts       *httptest.Server
 	mu       sync.Mutex
@@ -73,6 +80,16 @@ func NewTLSServer(t testing.TB) *Server {
 	return start(t, true)
 }
 
+// NewInProcess returns a stand-in without a socket, reached only through
+// Client: inside a testing/synctest bubble a call waiting on it (Hold) is
+// durably blocked, and time is the bubble's.
+func NewInProcess(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{secrets: map[string]*secret{}}
+	t.Cleanup(s.Close)
+	return s
+}
+
 func start(t testing.TB, useTLS bool) *Server {
 	s := &Server{secrets: map[string]*secret{}}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
@@ -95,7 +112,9 @@ func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 // Close releases any held request and stops the server.
 func (s *Server) Close() {
 	s.release()
-	s.ts.Close()
+	if s.ts != nil {
+		s.ts.Close()
+	}
 }
 
 // Put creates the secret or gives it a new AWSCURRENT version holding value.
@@ -168,14 +187,47 @@ func (s *Server) Calls() int {
 	return s.calls
 }
 
-// Client returns a real SDK client pointed at the server.
+// Client returns a real SDK client whose requests the stand-in answers in
+// process: the SDK's whole request and response path, without a socket.
 func (s *Server) Client(t testing.TB, opts ...func(*config.LoadOptions) error) *secretsmanager.Client {
-	return NewClient(t, s.URL, opts...)
+	t.Helper()
+	return newClient(t, "http://secretsmanager.in-process", &http.Client{Transport: inProcess{s}}, opts)
+}
+
+// inProcess is a RoundTripper that hands each request to the server's handler.
+type inProcess struct{ s *Server }
+
+func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	if p.s.refuse() {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	in := r.Clone(r.Context())
+	in.RequestURI = r.URL.RequestURI()
+	rec := httptest.NewRecorder()
+	p.s.serve(rec, in)
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	if err := r.Context().Err(); err != nil { // the caller gave up, as a real transport reports it
+		return nil, err
+	}
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
 }
 
 // NewClient returns a real SDK client for endpoint with static dummy
 // credentials, region us-east-1 and no shared config files.
 func NewClient(t testing.TB, endpoint string, opts ...func(*config.LoadOptions) error) *secretsmanager.Client {
+	t.Helper()
+	return newClient(t, endpoint, nil, opts)
+}
+
+// newClient is NewClient with hc, when set, as the SDK's HTTP client.
+func newClient(t testing.TB, endpoint string, hc *http.Client, opts []func(*config.LoadOptions) error) *secretsmanager.Client {
 	t.Helper()
 	base := []func(*config.LoadOptions) error{
 		config.WithRegion(Region),
@@ -189,6 +241,9 @@ func NewClient(t testing.TB, endpoint string, opts ...func(*config.LoadOptions) 
 	}
 	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
+		if hc != nil {
+			o.HTTPClient = hc
+		}
 	})
 }
 
@@ -295,6 +350,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		json.NewEncoder(w).Encode(out)
 	}
+}
+
+// refuse takes a Refused fault, if that is the one set.
+func (s *Server) refuse() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fault == nil || !s.fault.Refused {
+		return false
+	}
+	s.takeFaultLocked()
+	return true
 }
 
 func (s *Server) takeFaultLocked() *Fault {
