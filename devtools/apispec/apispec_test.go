@@ -29,8 +29,8 @@ func answers(t *testing.T) map[string]answer {
 		route endpoint.Route
 		ev    apitest.Event
 	}{
-		"transient 200":     {endpoint.Transient, apitest.Event{Method: "POST", Path: "/transient-token"}.Authorized()},
-		"transient 401":     {endpoint.Transient, apitest.Event{Method: "POST", Path: "/transient-token"}},
+		"transient 200": {endpoint.Transient, apitest.Event{Method: "POST", Path: "/transient-token"}.Authorized()},
+		"transient 401": {endpoint.Transient, apitest.Event{Method: "POST", Path: "/transient-token"}},
 		"transient 413": {endpoint.Transient, apitest.Event{Method: "POST", Path: "/transient-token"}.Authorized().
 			JSONBody(`"` + strings.Repeat("x", api.MaxBodyBytes) + `"`)},
 		"sources 404":       {endpoint.Sources, apitest.Event{Method: "GET", Path: "/sources", Query: "source=server://0000unknown"}.Authorized()},
