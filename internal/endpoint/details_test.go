@@ -77,10 +77,13 @@ func TestDetails(t *testing.T) {
 			Setup: func(*testing.T) { p.SetFault(plextest.RouteUser, plextest.Fault{Status: status}) },
 		})
 	}
+	postEv := apitest.Event{Method: "POST", Path: "/token-details"}
 	cases = append(cases, apitest.AuthCases(ev, "PUT")...)
+	cases = append(cases, apitest.AuthCases(postEv, "DELETE")...)
 	cases = append(cases, apitest.BodyCases(post)...)
 	// Failures that prove nothing about the token stay errors.
 	cases = append(cases, p.FaultCases(ev.With("X-Plex-Token", plextest.UserToken), plextest.RouteUser)...)
+	cases = append(cases, p.FaultCases(postEv.With("X-Plex-Token", plextest.UserToken), plextest.RouteUser)...)
 	// A stale admin token, still rejected after one refresh, is reported as not valid.
 	cases = append(cases, p.RotationCases(ev, plextest.RouteUser, 200, "")...)
 	apitest.Run(t, p.Handler(build(Details, Deps{Plex: p.Client})), cases)

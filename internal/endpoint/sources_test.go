@@ -81,9 +81,13 @@ func TestSources(t *testing.T) {
 			Status: 400, Code: "invalid_request", Check: noCall,
 		})
 	}
+	// POST shares every answer of GET: the same rows with a JSON body.
+	postOK := apitest.Event{Method: "POST", Path: "/sources"}.JSONBody(`{"source":"` + plextest.ServerSource + `"}`)
 	cases = append(cases, apitest.AuthCases(ok, "DELETE")...)
+	cases = append(cases, apitest.AuthCases(postOK, "PUT")...)
 	cases = append(cases, apitest.BodyCases(post)...)
 	cases = append(cases, p.FaultCases(ok, plextest.RouteResources)...)
+	cases = append(cases, p.FaultCases(postOK, plextest.RouteResources)...)
 	cases = append(cases, p.RotationCases(ok, plextest.RouteResources, 403, "plex_unauthorized")...)
 	apitest.Run(t, p.Handler(build(Sources, Deps{Plex: p.Client})), cases)
 }

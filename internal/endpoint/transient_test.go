@@ -60,6 +60,8 @@ func TestServerURLMissing(t *testing.T) {
 		"transient": {build(Transient, Deps{Plex: c}), apitest.Event{Method: "POST", Path: "/transient-token"}},
 		"sources": {build(Sources, Deps{Plex: c}),
 			apitest.Event{Method: "GET", Path: "/sources", Query: "source=" + plextest.ServerSource}},
+		"sources post": {build(Sources, Deps{Plex: c}),
+			apitest.Event{Method: "POST", Path: "/sources"}.FormBody("source=" + plextest.ServerSource)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			apitest.Run(t, tc.handler, []apitest.Case{

@@ -83,7 +83,32 @@ func Invoke(t testing.TB, ctx context.Context, h *api.Handler, event []byte) Res
 		}
 		r.Error = *env.Error
 	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(event, &ev); err != nil {
+		t.Fatalf("event %q: %v", event, err)
+	}
+	observers.mu.Lock()
+	fs := observers.fs
+	observers.mu.Unlock()
+	for _, f := range fs {
+		f(t, ev, r)
+	}
 	return r
+}
+
+// observers are called by Invoke with every answer; see Observe.
+var observers struct {
+	mu sync.Mutex
+	fs []func(testing.TB, events.APIGatewayV2HTTPRequest, Response)
+}
+
+// Observe has f called with every event Invoke sends and the answer it got,
+// for the rest of the test binary: a package's TestMain checks every answer
+// its tables produce against the API description this way.
+func Observe(f func(t testing.TB, ev events.APIGatewayV2HTTPRequest, r Response)) {
+	observers.mu.Lock()
+	defer observers.mu.Unlock()
+	observers.fs = append(observers.fs, f)
 }
 
 // LogBuffer collects a JSON slog logger's lines; safe for concurrent use.
