@@ -76,7 +76,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	}
 	ctx, cancel := h.withMargin(ctx)
 	defer cancel()
-	ctx = plex.WithStatus(ctx, &r.plexStatus)
+	ctx = plex.WithCalls(ctx, &r.plex)
 
 	resp, err := h.serve(ctx, r)
 	var e *Error

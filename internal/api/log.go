@@ -50,7 +50,7 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 			}
 		}
 	}
-	plexStatus := r.plexStatus // what Plex last answered, success included
+	plexStatus := r.plex.Status // what Plex last answered, success included
 	var pe *plex.Error
 	if errors.As(plexErr, &pe) {
 		attrs = append(attrs, slog.String("plexKind", kindName(pe.Kind)))
