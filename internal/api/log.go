@@ -11,18 +11,28 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// log writes the request's one line. It holds names, statuses and kinds, and
-// for a 5xx the cause's text with the request's secrets removed in every
-// encoding: never a token, password, key, login, header value or body.
+// log writes the request's one line, which is also its metrics (see
+// metrics.go). It holds names, statuses and kinds, and for a 5xx the cause's
+// text with the request's secrets removed in every encoding: never a token,
+// password, key, login, header value or body.
 func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d time.Duration) {
-	attrs := []slog.Attr{
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	logger := h.logger()
+	if !logger.Enabled(ctx, level) {
+		return // and so are its metrics: Lambda would drop the line at this level too
+	}
+	attrs := make([]slog.Attr, 0, 24)
+	attrs = append(attrs,
 		slog.String("requestId", r.ID),
 		slog.String("route", h.route.Path),
 		slog.String("method", r.Method),
 		slog.String("caller", r.Caller),
 		slog.Int("status", status),
 		slog.Int64("duration_ms", d.Milliseconds()),
-	}
+	)
 	if r.cacheHit != nil {
 		cache := "miss"
 		if *r.cacheHit {
@@ -34,7 +44,6 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 		attrs = append(attrs, slog.String("secretRefresh", r.refresh))
 	}
 	plexErr := r.noted
-	level := slog.LevelInfo
 	if e != nil {
 		attrs = append(attrs, slog.String("code", e.Code))
 		if e.setting != "" {
@@ -42,7 +51,6 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 		}
 		plexErr = e.cause
 		if status >= 500 {
-			level = slog.LevelError
 			// An error's text may repeat what the caller or Plex sent:
 			// redaction runs here, on the rare line that has one.
 			if e.cause != nil {
@@ -67,7 +75,8 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 	if r.stack != nil {
 		attrs = append(attrs, slog.String("stack", string(r.stack)))
 	}
-	h.logger().LogAttrs(ctx, level, "request", attrs...)
+	attrs = h.metricAttrs(attrs, r, status, e, time.Now())
+	logger.LogAttrs(ctx, level, "request", attrs...)
 }
 
 func (h *Handler) logger() *slog.Logger {

@@ -76,7 +76,7 @@ func Setup(ctx context.Context, env Env, route endpoint.Route, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: b.store, Logger: b.logger}, Plex: b.client, Config: b.cfg}), nil
+	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: b.store, Logger: b.logger, Namespace: b.cfg.MetricsNamespace}, Plex: b.client, Config: b.cfg}), nil
 }
 
 // SetupScheduled builds job's runner; it needs the server URL (the job asks
