@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	deps := endpoint.Deps{Shared: api.Shared{Secrets: secrets, Logger: logger}, Plex: client, Config: cfg}
+	deps := endpoint.Deps{Shared: api.Shared{Secrets: secrets, Logger: logger, Namespace: cfg.MetricsNamespace}, Plex: client, Config: cfg}
 	handlers := make([]*api.Handler, len(endpoint.All))
 	for i, r := range endpoint.All {
 		handlers[i] = r.Handler(deps)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/plexauth/plexauth/internal/config"
+	"github.com/plexauth/plexauth/internal/metrics"
 	"github.com/plexauth/plexauth/internal/secret"
 	"github.com/plexauth/plexauth/pkg/plex"
 )
@@ -38,6 +41,7 @@ type Route struct {
 	// ScopeName, when set, is the route's scope instead of its path: routes
 	// that only make sense together ("POST /pins", "GET /pins/{id}") share one.
 	ScopeName string
+	Function  string // the function's name, the metrics' Function dimension; "": the scope
 }
 
 // Scope is the route's name in a caller's "routes" in the secret: ScopeName,
@@ -54,18 +58,24 @@ type Shared struct {
 	Secrets Secrets
 	Logger  *slog.Logger  // nil: slog.Default()
 	Margin  time.Duration // 0: DefaultMargin; negative: none
+	// Namespace is the CloudWatch namespace of the request metrics;
+	// "": config.DefaultMetricsNamespace.
+	Namespace string
 }
 
 // Handler serves one route with its Op; NewHandler builds it complete.
 type Handler struct {
-	route  Route
-	op     Op
-	shared Shared
+	route    Route
+	op       Op
+	shared   Shared
+	function string
+	meta     [lineKinds]metrics.Metadata // encoded once: the warm path only adds a timestamp
 }
 
 // NewHandler is the handler of route, doing op with the shared dependencies s.
 func NewHandler(route Route, op Op, s Shared) *Handler {
-	return &Handler{route: route, op: op, shared: s}
+	ns := cmp.Or(s.Namespace, config.DefaultMetricsNamespace)
+	return &Handler{route: route, op: op, shared: s, function: cmp.Or(route.Function, route.Scope()), meta: newMetadata(ns)}
 }
 
 // Route is the route h answers.
@@ -84,7 +94,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	}
 	ctx, cancel := h.withMargin(ctx)
 	defer cancel()
-	ctx = plex.WithStatus(ctx, &r.plexStatus)
+	ctx = plex.WithCalls(ctx, &r.plex)
 
 	resp, err := h.serve(ctx, r)
 	var e *Error
@@ -136,10 +146,11 @@ func (h *Handler) authenticate(ctx context.Context, r *Request) error {
 		return secret.ErrUnavailable
 	}
 	v, hit, err := h.shared.Secrets.Get(ctx)
+	r.cacheHit = &hit // a failed fetch is a miss too
 	if err != nil {
 		return err
 	}
-	r.cacheHit, r.secret, r.key = &hit, v, key
+	r.secret, r.key = v, key
 	return r.authorize(v)
 }
 

@@ -14,18 +14,28 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex"
 )
 
-// log writes the request's one line. It holds names, statuses and kinds, and
-// for a 5xx the cause's text with the request's secrets removed in every
-// encoding: never a token, password, key, login, header value or body.
+// log writes the request's one line, which is also its metrics (see
+// metrics.go). It holds names, statuses and kinds, and for a 5xx the cause's
+// text with the request's secrets removed in every encoding: never a token,
+// password, key, login, header value or body.
 func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d time.Duration) {
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	logger := h.logger()
+	if !logger.Enabled(ctx, level) {
+		return // and so are its metrics: Lambda would drop the line at this level too
+	}
+	attrs := make([]slog.Attr, 0, 24)
 	// The logger adds requestId from ctx (lambdacontext), as on every line.
-	attrs := []slog.Attr{
+	attrs = append(attrs,
 		slog.String("route", h.route.Path),
 		slog.String("method", r.Method),
 		slog.String("caller", r.Caller),
 		slog.Int("status", status),
 		slog.Int64("duration_ms", d.Milliseconds()),
-	}
+	)
 	if r.cacheHit != nil {
 		cache := "miss"
 		if *r.cacheHit {
@@ -37,7 +47,6 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 		attrs = append(attrs, slog.String("secretRefresh", r.refresh))
 	}
 	plexErr := r.noted
-	level := slog.LevelInfo
 	if e != nil {
 		attrs = append(attrs, slog.String("code", e.Code))
 		if e.setting != "" {
@@ -45,7 +54,6 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 		}
 		plexErr = e.cause
 		if status >= 500 {
-			level = slog.LevelError
 			// An error's text may repeat what the caller or Plex sent:
 			// redaction runs here, on the rare line that has one.
 			if e.cause != nil {
@@ -53,7 +61,7 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 			}
 		}
 	}
-	plexStatus := r.plexStatus // what Plex last answered, success included
+	plexStatus := r.plex.Status // what Plex last answered, success included
 	var pe *plex.Error
 	if errors.As(plexErr, &pe) {
 		attrs = append(attrs, slog.String("plexKind", kindName(pe.Kind)))
@@ -70,7 +78,8 @@ func (h *Handler) log(ctx context.Context, r *Request, status int, e *Error, d t
 	if r.stack != nil {
 		attrs = append(attrs, slog.String("stack", string(r.stack)))
 	}
-	h.logger().LogAttrs(ctx, level, "request", attrs...)
+	attrs = h.metricAttrs(attrs, r, status, e, time.Now())
+	logger.LogAttrs(ctx, level, "request", attrs...)
 }
 
 func (h *Handler) logger() *slog.Logger {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/plexauth/plexauth/internal/secret"
+	"github.com/plexauth/plexauth/pkg/plex"
 )
 
 // MaxBodyBytes is the largest body accepted, before and after base64 decoding.
@@ -34,11 +35,11 @@ type Request struct {
 	key     string // the caller's key, kept to check it again against a refreshed secret; never logged
 
 	// facts for the log line
-	cacheHit   *bool
-	plexStatus int    // the last HTTP status Plex answered, 0 if none
-	refresh    string // outcome of AsAdmin's refresh: "rotated", "unchanged", "failed"
-	noted      error
-	stack      []byte // of a recovered panic
+	cacheHit *bool
+	plex     plex.Calls // the Plex calls made for the request
+	refresh  string     // outcome of AsAdmin's refresh: "rotated", "unchanged", "failed"
+	noted    error
+	stack    []byte // of a recovered panic
 }
 
 // authorize checks r's caller key against v, and that it may call r's route

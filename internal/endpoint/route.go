@@ -46,7 +46,9 @@ var _ Plex = (*plex.Client)(nil)
 
 // Handler builds the route's complete handler from d.
 func (r Route) Handler(d Deps) *api.Handler {
-	return api.NewHandler(r.Route, r.op(d), d.Shared)
+	ar := r.Route
+	ar.Function = r.Name
+	return api.NewHandler(ar, r.op(d), d.Shared)
 }
 
 // LogicalID is the route's function in template.yaml: "transient" is

@@ -117,7 +117,7 @@ func setup(ctx context.Context, env Env, route endpoint.Route, o options) (*api.
 	if err != nil {
 		return nil, nil, err
 	}
-	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: b.store, Logger: b.logger}, Plex: b.client, Config: b.cfg}), b.warmed, nil
+	return route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: b.store, Logger: b.logger, Namespace: b.cfg.MetricsNamespace}, Plex: b.client, Config: b.cfg}), b.warmed, nil
 }
 
 // SetupScheduled builds job's runner; it needs the server URL (the job asks

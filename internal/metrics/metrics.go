@@ -2,15 +2,26 @@
 // (EMF): one JSON log line that Lambda's log pipeline turns into metrics,
 // with no API call and no extra permission.
 //
+// A Set is a line of its own:
+//
 //	m := metrics.New("plexauth", metrics.Dimensions{"Function": "keepalive"})
 //	m.Add("TokenValid", metrics.Count, 1)
 //	m.Add("PlexTVLatency", metrics.Milliseconds, 42)
 //	m.Write(os.Stdout, time.Now())
+//
+// Metadata makes an slog line an EMF document instead, for a line written
+// often: its directives are encoded once, and the line carries the
+// dimensions and values as attributes of its own.
+//
+//	meta := metrics.NewMetadata(metrics.Directive{Namespace: "plexauth",
+//		Dimensions: [][]string{{"Function"}}, Metrics: []metrics.Metric{{"Requests", metrics.Count}}})
+//	logger.Info("request", slog.String("Function", "transient"), slog.Int("Requests", 1), meta.Attr(time.Now()))
 package metrics
 
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"maps"
 	"slices"
 	"time"
@@ -26,6 +37,10 @@ const (
 	Seconds      Unit = "Seconds"
 	None         Unit = "None"
 )
+
+// FunctionDimension names the function a metric is about: the same
+// dimension for every function, so one CloudWatch view lists them all.
+const FunctionDimension = "Function"
 
 // Dimensions are the one dimension set every metric of a line is filed under.
 type Dimensions map[string]string
@@ -72,20 +87,47 @@ func (s *Set) Property(key string, value any) {
 	s.props[key] = value
 }
 
-type metricDef struct {
+// Metric declares a metric of a line: its value is the line's member Name.
+type Metric struct {
 	Name string `json:"Name"`
 	Unit Unit   `json:"Unit"`
 }
 
-type directive struct {
-	Namespace  string      `json:"Namespace"`
-	Dimensions [][]string  `json:"Dimensions"`
-	Metrics    []metricDef `json:"Metrics"`
+// Directive declares metrics filed in Namespace under each dimension set; a
+// set names members of the line whose values are strings.
+type Directive struct {
+	Namespace  string     `json:"Namespace"`
+	Dimensions [][]string `json:"Dimensions"`
+	Metrics    []Metric   `json:"Metrics"`
 }
 
 type awsMeta struct {
 	Timestamp         int64       `json:"Timestamp"` // unix milliseconds
-	CloudWatchMetrics []directive `json:"CloudWatchMetrics"`
+	CloudWatchMetrics []Directive `json:"CloudWatchMetrics"`
+}
+
+// Metadata is the "_aws" member of lines that declare the same directives,
+// encoded once.
+type Metadata struct {
+	directives *json.RawMessage
+}
+
+// NewMetadata encodes ds, which must not be empty.
+func NewMetadata(ds ...Directive) Metadata {
+	b, err := json.Marshal(ds)
+	if err != nil { // strings and slices only: cannot happen
+		panic("metrics: " + err.Error())
+	}
+	raw := json.RawMessage(b)
+	return Metadata{&raw}
+}
+
+// Attr is the "_aws" attribute of a line at t. The line is a valid EMF
+// document when its other top-level attributes hold every declared dimension
+// (a string) and metric (a number): the caller's to add.
+func (m Metadata) Attr(t time.Time) slog.Attr {
+	return slog.Attr{Key: "_aws", Value: slog.GroupValue(
+		slog.Int64("Timestamp", t.UnixMilli()), slog.Any("CloudWatchMetrics", m.directives))}
 }
 
 // Line is the EMF document of s at t, without its newline.
@@ -96,12 +138,12 @@ func (s *Set) Line(t time.Time) ([]byte, error) {
 	for _, k := range keys {
 		doc[k] = s.dims[k]
 	}
-	d := directive{Namespace: s.namespace, Dimensions: [][]string{keys}, Metrics: make([]metricDef, len(s.metrics))}
+	d := Directive{Namespace: s.namespace, Dimensions: [][]string{keys}, Metrics: make([]Metric, len(s.metrics))}
 	for i, m := range s.metrics {
-		d.Metrics[i] = metricDef{Name: m.name, Unit: m.unit}
+		d.Metrics[i] = Metric{Name: m.name, Unit: m.unit}
 		doc[m.name] = m.value
 	}
-	doc["_aws"] = awsMeta{Timestamp: t.UnixMilli(), CloudWatchMetrics: []directive{d}}
+	doc["_aws"] = awsMeta{Timestamp: t.UnixMilli(), CloudWatchMetrics: []Directive{d}}
 	return json.Marshal(doc)
 }
 

@@ -3,11 +3,13 @@ package metrics_test
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/plexauth/plexauth/internal/metrics"
+	"github.com/plexauth/plexauth/internal/metrics/metricstest"
 )
 
 // emf is the embedded metric format's document, as CloudWatch reads it.
@@ -82,6 +84,9 @@ func TestWrite(t *testing.T) {
 			if strings.Count(line, "\n") != 1 || !strings.HasSuffix(line, "\n") {
 				t.Fatalf("want one line ending in a newline, got %q", line)
 			}
+			if _, err := metricstest.Parse(buf.Bytes()); err != nil {
+				t.Errorf("not EMF: %v\n%s", err, line)
+			}
 			var doc emf
 			if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 				t.Fatal(err)
@@ -133,5 +138,36 @@ func TestNewCopiesDimensions(t *testing.T) {
 	b, _ := s.Line(time.Unix(0, 0))
 	if !strings.Contains(string(b), `"Function":"a"`) {
 		t.Errorf("line %s: the caller's later edit leaked in", b)
+	}
+}
+
+// TestMetadata: a JSON slog line with the metadata's attribute and the
+// declared members is an EMF document, the directives as declared, and the
+// metadata can be reused at another time.
+func TestMetadata(t *testing.T) {
+	meta := metrics.NewMetadata(
+		metrics.Directive{Namespace: "plexauth/test", Dimensions: [][]string{{"Function"}, {"Function", "StatusClass"}},
+			Metrics: []metrics.Metric{{Name: "Requests", Unit: metrics.Count}}},
+		metrics.Directive{Namespace: "plexauth/test", Dimensions: [][]string{{"Function"}},
+			Metrics: []metrics.Metric{{Name: "PlexLatency", Unit: metrics.Milliseconds}}},
+	)
+	for _, at := range []time.Time{time.UnixMilli(1e12), time.UnixMilli(2e12)} {
+		var buf bytes.Buffer
+		slog.New(slog.NewJSONHandler(&buf, nil)).Info("request", slog.String("Function", "transient"),
+			slog.String("StatusClass", "2xx"), slog.Int("Requests", 1), slog.Float64("PlexLatency", 12.5), meta.Attr(at))
+		doc, err := metricstest.Parse(buf.Bytes())
+		if err != nil {
+			t.Fatalf("not EMF: %v\n%s", err, buf.String())
+		}
+		if !doc.Timestamp.Equal(at) {
+			t.Errorf("Timestamp %v, want %v", doc.Timestamp, at)
+		}
+		r, l := doc.Metrics["Requests"], doc.Metrics["PlexLatency"]
+		if r.Unit != "Count" || r.Value != 1 || !r.Filed("Function") || !r.Filed("Function", "StatusClass") || r.Namespace != "plexauth/test" {
+			t.Errorf("Requests = %+v", r)
+		}
+		if l.Unit != "Milliseconds" || l.Value != 12.5 || !l.Filed("Function") || len(l.Dimensions) != 1 {
+			t.Errorf("PlexLatency = %+v", l)
+		}
 	}
 }

@@ -77,6 +77,7 @@ func (c *Client) newRequest(ctx context.Context, r *call) *http.Request {
 
 // do sends r, retrying as the policy allows.
 func (c *Client) do(ctx context.Context, r *call) (*reply, error) {
+	defer recordCall(ctx, time.Now())
 	c.awaitWarm(ctx, r.host())
 	for attempt := 1; ; attempt++ {
 		rep, err := c.once(ctx, r)

@@ -1,19 +1,42 @@
 package plex
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
-type statusKey struct{}
+// Calls is what the Plex calls made with a context did (see WithCalls).
+type Calls struct {
+	N       int           // operations called
+	Status  int           // the status Plex last answered (after a retry, the one that ended it); 0: none
+	Elapsed time.Duration // spent in the calls, retries, waits between them and a pending warm-up included
+}
 
-// WithStatus returns a context in which each answer Plex gives to a call is
-// recorded in *status (the last one wins when a call was retried), so that a
-// caller can log what Plex said even when the call succeeded. The call and
-// the reading of *status must happen on one goroutine, or be synchronised.
-func WithStatus(ctx context.Context, status *int) context.Context {
-	return context.WithValue(ctx, statusKey{}, status)
+type callsKey struct{}
+
+// WithCalls returns a context in which every operation records into *c, so
+// that a caller can log what Plex said, and how long it took, even when the
+// call succeeded. The calls and the reading of *c must happen on one
+// goroutine, or be synchronised.
+func WithCalls(ctx context.Context, c *Calls) context.Context {
+	return context.WithValue(ctx, callsKey{}, c)
+}
+
+func callsOf(ctx context.Context) *Calls {
+	c, _ := ctx.Value(callsKey{}).(*Calls)
+	return c
 }
 
 func recordStatus(ctx context.Context, code int) {
-	if p, ok := ctx.Value(statusKey{}).(*int); ok {
-		*p = code
+	if c := callsOf(ctx); c != nil {
+		c.Status = code
+	}
+}
+
+// recordCall counts one operation that started at start.
+func recordCall(ctx context.Context, start time.Time) {
+	if c := callsOf(ctx); c != nil {
+		c.N++
+		c.Elapsed += time.Since(start)
 	}
 }

@@ -152,8 +152,9 @@ func (b *LogBuffer) Lines(t testing.TB) []map[string]any {
 }
 
 // CheckLog asserts that the buffer holds exactly one request line for a
-// response with the given status, carrying the fields every line has, and
-// that none of the secrets appears anywhere in it, in any encoding.
+// response with the given status, carrying the fields every line has and
+// the request's metrics (CheckMetrics), and that none of the secrets appears
+// anywhere in it, in any encoding.
 func (b *LogBuffer) CheckLog(t testing.TB, status int, secrets ...string) map[string]any {
 	t.Helper()
 	text := b.String()
@@ -175,6 +176,7 @@ func (b *LogBuffer) CheckLog(t testing.TB, status int, secrets ...string) map[st
 	if got, _ := line["status"].(float64); int(got) != status {
 		t.Errorf("log status = %v, want %d", line["status"], status)
 	}
+	CheckMetrics(t, []byte(text), line, status)
 	return line
 }
 
