@@ -28,10 +28,10 @@ import (
 var wantFunctions = func() []wantFunction {
 	var out []wantFunction
 	for _, r := range endpoint.All {
-		out = append(out, wantFunction{id: r.LogicalID(), pkg: "./functions/" + r.Name, dir: "functions/" + r.Name, route: &r})
+		out = append(out, wantFunction{id: logicalID(r.Name), pkg: "./functions/" + r.Name, dir: "functions/" + r.Name, route: &r})
 	}
 	for _, j := range keepalive.All {
-		out = append(out, wantFunction{id: j.LogicalID(), pkg: "./functions/" + j.Name, dir: "functions/" + j.Name, job: &j})
+		out = append(out, wantFunction{id: logicalID(j.Name), pkg: "./functions/" + j.Name, dir: "functions/" + j.Name, job: &j})
 	}
 	return out
 }()
@@ -690,5 +690,22 @@ func TestTemplateOutputs(t *testing.T) {
 		if u := base + f.route.Path; !got[u] {
 			t.Errorf("no output for %s", u)
 		}
+	}
+}
+
+// logicalID is a function's logical id in template.yaml, from its folder
+// name: "transient" is TransientFunction. The Makefile's build-%Function rule
+// maps it back by lower-casing, which TestLogicalID checks for every function.
+func logicalID(name string) string { return strings.ToUpper(name[:1]) + name[1:] + "Function" }
+
+func TestLogicalID(t *testing.T) {
+	for _, f := range wantFunctions {
+		name := filepath.Base(f.dir)
+		if id := f.id; strings.ToLower(strings.TrimSuffix(id, "Function")) != name || id[0] < 'A' || id[0] > 'Z' {
+			t.Errorf("function %s: logical id %q does not map back to %q", f.dir, id, name)
+		}
+	}
+	if got := logicalID("keepalive"); got != "KeepaliveFunction" {
+		t.Errorf("logicalID(keepalive) = %q, want KeepaliveFunction", got)
 	}
 }

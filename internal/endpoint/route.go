@@ -3,7 +3,6 @@ package endpoint
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/config"
@@ -49,12 +48,6 @@ func (r Route) Handler(d Deps) *api.Handler {
 	ar := r.Route
 	ar.Function = r.Name
 	return api.NewHandler(ar, r.op(d), d.Shared)
-}
-
-// LogicalID is the route's function in template.yaml: "transient" is
-// TransientFunction (sam build calls make build-<LogicalID>).
-func (r Route) LogicalID() string {
-	return strings.ToUpper(r.Name[:1]) + r.Name[1:] + "Function"
 }
 
 // Scopes lists every route's scope once, the names a caller's "routes" in

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -45,10 +44,9 @@ var All = []Job{KeepAlive}
 
 // Dimensions is the one dimension set of the job's metrics, as the
 // template's alarms select them.
-func (j Job) Dimensions() metrics.Dimensions { return metrics.Dimensions{"Function": j.Name} }
-
-// LogicalID is the job's function in template.yaml (keepalive: KeepaliveFunction).
-func (j Job) LogicalID() string { return strings.ToUpper(j.Name[:1]) + j.Name[1:] + "Function" }
+func (j Job) Dimensions() metrics.Dimensions {
+	return metrics.Dimensions{metrics.FunctionDimension: j.Name}
+}
 
 // Plex is the calls a run makes: *plex.Client.
 type Plex interface {

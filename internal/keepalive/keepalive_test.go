@@ -182,9 +182,3 @@ func TestHandleNeverFails(t *testing.T) {
 	}
 	emfLine(t, out.String())
 }
-
-func TestLogicalID(t *testing.T) {
-	if got := keepalive.KeepAlive.LogicalID(); got != "KeepaliveFunction" {
-		t.Errorf("LogicalID = %q", got)
-	}
-}

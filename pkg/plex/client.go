@@ -67,7 +67,7 @@ type Client struct {
 	server, plexTV                     *url.URL // base URLs, for Warm; server is nil when not configured
 	transient, resources, user, signIn *url.URL // endpoints; copied per request, never mutated
 	pins                               *url.URL
-	authApp                            string // where a user approves a PIN
+	authApp                            string   // where a user approves a PIN
 	ping, devices, identity            *url.URL // devices is plex.tv's /api/v2/resources; identity is nil without a server
 
 	// warming holds, per Host, the Warm under way: a call to that host that
