@@ -12,6 +12,7 @@ import (
 	"github.com/plexauth/plexauth/devtools/apispec"
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/api/apitest"
+	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
@@ -39,12 +40,20 @@ func answers(t *testing.T) map[string]answer {
 		"details not valid": {endpoint.Details, apitest.Event{Method: "GET", Path: "/token-details"}.Authorized().With("X-Plex-Token", "revoked-token-0001")},
 		"signin 200": {endpoint.SignIn, apitest.Event{Method: "POST", Path: "/signin"}.Authorized().
 			JSONBody(`{"login":"` + plextest.UserLogin + `","password":"` + plextest.UserPassword + `"}`)},
+		"pins 201":  {endpoint.CreatePin, apitest.Event{Method: "POST", Path: "/pins"}.Authorized()},
+		"pin 404":   {endpoint.CheckPin, apitest.Event{Method: "GET", Route: "/pins/{id}", Path: "/pins/not-an-id"}.Authorized()},
+		"pin no id": {endpoint.CheckPin, apitest.Event{Method: "GET", Route: "/pins/{id}", Path: "/pins/"}.Authorized()},
+		// A templated path's 405: found by the route key, or without one by the router.
+		"pin 405":               {endpoint.CheckPin, apitest.Event{Method: "POST", Route: "/pins/{id}", Path: "/pins/not-an-id"}.Authorized()},
+		"pin 405, no route key": {endpoint.CheckPin, apitest.Event{Method: "DELETE", Path: "/pins/not-an-id"}.Authorized()},
+		"servers 200":           {endpoint.Servers, apitest.Event{Method: "GET", Path: "/servers", Query: "owned=true"}.Authorized()},
 	}
 	out := map[string]answer{}
 	for name, row := range rows {
 		p.Reset()
 		logger, _ := apitest.NewLogger()
-		h := row.route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: apitest.NewSecrets(), Logger: logger}, Plex: p.Client})
+		h := row.route.Handler(endpoint.Deps{Shared: api.Shared{Secrets: apitest.NewSecrets(), Logger: logger}, Plex: p.Client,
+			Config: config.Config{ClientIdentifier: "plexauth-test", Product: "plexauth"}})
 		raw := row.ev.JSON()
 		r := apitest.Invoke(t, t.Context(), h, raw)
 		var ev events.APIGatewayV2HTTPRequest
@@ -95,6 +104,13 @@ func TestBrokenSpecRejects(t *testing.T) {
 		{"method dropped", "    post:\n      operationId: postTokenDetails", "    x-post:\n      operationId: postTokenDetails", "details post 200"},
 		{"allow widened", "    post:\n      operationId: postSource", "    put:\n      operationId: putSource", "sources 405"},
 		{"path dropped", "  /signin:\n", "  /sign-in:\n", "signin 200"},
+		{"token type renamed", "enum: [jwt, classic]", "enum: [jwt, opaque]", "details post 200"},
+		{"created status dropped", "        '201':\n          description: The PIN.", "        '200':\n          description: The PIN.", "pins 201"},
+		{"pin error code renamed", "code: {const: pin_not_found}", "code: {const: pin_unknown}", "pin 404"},
+		{"templated path's status dropped", "        '404':\n          description: The id is not", "        '406':\n          description: The id is not", "pin no id"},
+		{"templated allow changed", "    get:\n      operationId: checkPin", "    put:\n      operationId: checkPin", "pin 405"},
+		{"templated allow changed, no route key", "    get:\n      operationId: checkPin", "    put:\n      operationId: checkPin", "pin 405, no route key"},
+		{"connection field renamed", "        IPv6: {type: boolean}", "        ipv6: {type: boolean}", "servers 200"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
