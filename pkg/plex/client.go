@@ -60,7 +60,7 @@ const (
 // Client calls Plex. It is safe for concurrent use; build it once and share it.
 type Client struct {
 	hc      *http.Client
-	pre     *predialer // Warm's connections; nil on a caller's HTTPClient
+	pre     *predialer  // Warm's connections; nil on a caller's HTTPClient
 	header  http.Header // what every request carries, built once
 	maxBody int64
 	retry   RetryPolicy
