@@ -218,3 +218,40 @@ func (p *predialer) count() int {
 	defer p.mu.Unlock()
 	return len(p.ready)
 }
+
+// TestCallWaitsForPredial: a call that starts while Warm is still dialing
+// waits for it and takes its connection rather than dialing a second one.
+func TestCallWaitsForPredial(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newPipeFake(t, answer{200, "application/json", userJSON, nil})
+		c := testClient(t, Config{PlexTVURL: f.URL})
+		dialing, release := make(chan struct{}, 8), make(chan struct{})
+		c.pre.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dialing <- struct{}{}
+			<-release
+			return f.pipe.dial(ctx, network, addr)
+		}
+		warmErr := make(chan error, 1)
+		go func() { warmErr <- c.Warm(t.Context(), PlexTVHost) }()
+		<-dialing // Warm's dial is held
+		callErr := make(chan error, 1)
+		go func() { _, err := c.User(t.Context(), testToken); callErr <- err }()
+		synctest.Wait()
+		select {
+		case <-dialing:
+			t.Fatal("the call dialed while Warm was in flight")
+		default:
+		}
+		pending(t, callErr, "the call did not wait for Warm")
+		close(release)
+		if err := <-warmErr; err != nil {
+			t.Fatalf("Warm: %v", err)
+		}
+		if err := <-callErr; err != nil {
+			t.Fatalf("call: %v", err)
+		}
+		if n := len(dialing); n != 0 || f.conns.Load() != 1 {
+			t.Errorf("%d more dials, %d connections: want Warm's one taken", n, f.conns.Load())
+		}
+	})
+}
