@@ -91,7 +91,7 @@ lint: ## go vet, gofmt, staticcheck and cfn-lint
 run: ## Serve the four handlers over plain HTTP (go run ./cmd/local)
 	$(GO) run ./cmd/local
 
-BENCH_COUNT ?= 1
+BENCH_COUNT ?= 3
 
 bench: ## Run the performance suite and write BENCHMARKS.md (BENCH_COUNT)
 	$(GO) run ./devtools/benchreport -count $(BENCH_COUNT) -out BENCHMARKS.md -benchstat "$(BENCHSTAT)"

@@ -60,6 +60,7 @@ const (
 // Client calls Plex. It is safe for concurrent use; build it once and share it.
 type Client struct {
 	hc      *http.Client
+	pre     *predialer  // Warm's connections; nil on a caller's HTTPClient
 	header  http.Header // what every request carries, built once
 	maxBody int64
 	retry   RetryPolicy
@@ -156,6 +157,7 @@ func New(cfg Config) (*Client, error) {
 		if t, ok := http.DefaultTransport.(*http.Transport); ok {
 			t = t.Clone()
 			t.MaxIdleConnsPerHost = 16 // the default 2 would close connections under concurrent calls
+			c.pre = installPredialer(t)
 			c.hc.Transport = t
 		}
 	}
@@ -225,9 +227,13 @@ func ValidHeaderValue(s string) bool {
 	return true
 }
 
-// Warm opens a connection to h and leaves it in the pool, so that the first
-// real call does not pay for DNS, TCP and TLS. Any answer will do; only a
-// failure to reach h is returned.
+// Warm opens a connection to h, so that the first real call does not pay for
+// DNS, TCP and TLS. On the client New builds itself it only connects and
+// handshakes, sending no request: the first call to h then takes that
+// connection (if it comes within 30s; later it dials anew). With a
+// Config.HTTPClient, or a proxy, Warm sends a HEAD / instead and leaves the
+// connection in the pool; any answer will do. Only a failure to reach h is
+// returned.
 func (c *Client) Warm(ctx context.Context, h Host) error {
 	const op = "warm"
 	var u *url.URL
@@ -249,6 +255,14 @@ func (c *Client) Warm(ctx context.Context, h Host) error {
 			slot.Store(nil)
 			close(w.done)
 		}()
+	}
+	if c.pre != nil {
+		if done, err := c.pre.warm(ctx, u); done {
+			if err != nil {
+				return transportError(ctx, op, err)
+			}
+			return nil
+		}
 	}
 	resp, err := c.hc.Do(c.newRequest(ctx, &call{op: op, method: http.MethodHead, url: u}))
 	if err != nil {

@@ -187,9 +187,12 @@ func TestRememberMe(t *testing.T) {
 	}
 }
 
+// TestWarm: Warm leaves one connection the call reuses. With a caller's
+// HTTPClient it gets it by a HEAD / without a token (on New's own client,
+// TestWarmPredials: no request at all).
 func TestWarm(t *testing.T) {
 	f := newFake(t, answer{404, "text/html", "<html>not here</html>", nil}, answer{200, "application/json", transientJSON, nil})
-	c := fakeClient(t, f)
+	c := testClient(t, Config{ServerURL: f.URL, PlexTVURL: f.URL, HTTPClient: &http.Client{}})
 	for _, h := range []Host{ServerHost, PlexTVHost} {
 		if err := c.Warm(context.Background(), h); err != nil {
 			t.Fatalf("Warm(%d): %v", h, err)
