@@ -69,6 +69,18 @@ type wireConnection struct {
 	Relay    flexBool `json:"relay" xml:"relay,attr"`
 }
 
+// public is the Connection wc describes.
+func (wc wireConnection) public() Connection {
+	return Connection{
+		Protocol: wc.Protocol,
+		Address:  wc.Address,
+		Port:     int(wc.Port),
+		URI:      wc.URI,
+		Local:    bool(wc.Local),
+		Relay:    bool(wc.Relay),
+	}
+}
+
 type wireUser struct {
 	ID               flexInt           `json:"id" xml:"id,attr"`
 	UUID             string            `json:"uuid" xml:"uuid,attr"`
@@ -137,14 +149,7 @@ func decodeDevice(f format, body []byte) (*Device, error) {
 		Connections:      make([]Connection, len(w.Connections)),
 	}
 	for i, wc := range w.Connections {
-		d.Connections[i] = Connection{
-			Protocol: wc.Protocol,
-			Address:  wc.Address,
-			Port:     int(wc.Port),
-			URI:      wc.URI,
-			Local:    bool(wc.Local),
-			Relay:    bool(wc.Relay),
-		}
+		d.Connections[i] = wc.public()
 	}
 	return d, nil
 }

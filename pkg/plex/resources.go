@@ -26,15 +26,11 @@ type Resource struct {
 	Connections      []ResourceConnection `json:"connections"`
 }
 
-// ResourceConnection is one way to reach a Resource.
+// ResourceConnection is one way to reach a Resource: a Connection, and
+// whether its address is IPv6.
 type ResourceConnection struct {
-	Protocol string `json:"protocol"`
-	Address  string `json:"address"`
-	Port     int    `json:"port"`
-	URI      string `json:"uri"`
-	Local    bool   `json:"local"`
-	Relay    bool   `json:"relay"`
-	IPv6     bool   `json:"IPv6"`
+	Connection
+	IPv6 bool `json:"IPv6"`
 }
 
 // IsServer reports whether the device is a Plex Media Server ("server" in provides).
@@ -98,13 +94,8 @@ type wireResource struct {
 }
 
 type wireResourceConnection struct {
-	Protocol string   `json:"protocol" xml:"protocol,attr"`
-	Address  string   `json:"address" xml:"address,attr"`
-	Port     flexInt  `json:"port" xml:"port,attr"`
-	URI      string   `json:"uri" xml:"uri,attr"`
-	Local    flexBool `json:"local" xml:"local,attr"`
-	Relay    flexBool `json:"relay" xml:"relay,attr"`
-	IPv6     flexBool `json:"IPv6" xml:"IPv6,attr"`
+	wireConnection
+	IPv6 flexBool `json:"IPv6" xml:"IPv6,attr"`
 }
 
 // decodeResources reads the JSON array plex.tv sends (XML: <MediaContainer>
@@ -146,10 +137,7 @@ func decodeResources(f format, body []byte) ([]Resource, error) {
 			Connections:      make([]ResourceConnection, len(w.Connections)),
 		}
 		for i, wc := range w.Connections {
-			r.Connections[i] = ResourceConnection{
-				Protocol: wc.Protocol, Address: wc.Address, Port: int(wc.Port), URI: wc.URI,
-				Local: bool(wc.Local), Relay: bool(wc.Relay), IPv6: bool(wc.IPv6),
-			}
+			r.Connections[i] = ResourceConnection{Connection: wc.public(), IPv6: bool(wc.IPv6)}
 		}
 		out = append(out, r)
 	}

@@ -13,7 +13,7 @@ func TestSortConnections(t *testing.T) {
 		if uri[:5] == "http:" {
 			proto = "http"
 		}
-		return plex.ResourceConnection{Protocol: proto, URI: uri, Local: local, Relay: relay}
+		return plex.ResourceConnection{Connection: plex.Connection{Protocol: proto, URI: uri, Local: local, Relay: relay}}
 	}
 	tests := []struct {
 		name  string
