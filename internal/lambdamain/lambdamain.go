@@ -64,30 +64,23 @@ func WarmInBackground() Option { return func(o *options) { o.background = true }
 // it never returns. A setup problem is logged as one JSON line naming the
 // setting and ends the process with status 1, so Lambda reports a failed init.
 func Start(route endpoint.Route, opts ...Option) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := collect(opts)
 	h, warmed, err := setup(context.Background(), Env{Getenv: os.Getenv}, route, o)
-	if err != nil {
-		logInitFailure(os.Stdout, err)
-		os.Exit(1)
-	}
-	if !o.background {
-		warmed(initWait)
-	}
-	lambda.Start(h.Handle)
+	run(err, warmed, o, func() { lambda.Start(h.Handle) })
 }
 
 // StartScheduled is Start for a function run on a schedule (EventBridge)
 // rather than behind the API: the same settings, client and store, with the
 // job's runner as the handler.
 func StartScheduled(job keepalive.Job, opts ...Option) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := collect(opts)
 	r, warmed, err := setupScheduled(context.Background(), Env{Getenv: os.Getenv}, job, o)
+	run(err, warmed, o, func() { lambda.Start(r.Handle) })
+}
+
+// run ends init: a setup error is one log line and exit status 1; otherwise
+// it waits for the warm-up (unless WarmInBackground), then starts the runtime.
+func run(err error, warmed func(time.Duration), o options, start func()) {
 	if err != nil {
 		logInitFailure(os.Stdout, err)
 		os.Exit(1)
@@ -95,18 +88,22 @@ func StartScheduled(job keepalive.Job, opts ...Option) {
 	if !o.background {
 		warmed(initWait)
 	}
-	lambda.Start(r.Handle)
+	start()
+}
+
+func collect(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
 }
 
 // Setup builds route's handler with its dependencies and, unless NoOverlap,
 // starts the background warm-up of the secret and of the route's Plex host.
 // It does not wait for the warm-up; Start does, within its init.
 func Setup(ctx context.Context, env Env, route endpoint.Route, opts ...Option) (*api.Handler, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	h, _, err := setup(ctx, env, route, o)
+	h, _, err := setup(ctx, env, route, collect(opts))
 	return h, err
 }
 
@@ -123,11 +120,7 @@ func setup(ctx context.Context, env Env, route endpoint.Route, o options) (*api.
 // SetupScheduled builds job's runner; it needs the server URL (the job asks
 // the server who it is) and warms plex.tv, which it calls first.
 func SetupScheduled(ctx context.Context, env Env, job keepalive.Job, opts ...Option) (*keepalive.Runner, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	r, _, err := setupScheduled(ctx, env, job, o)
+	r, _, err := setupScheduled(ctx, env, job, collect(opts))
 	return r, err
 }
 
