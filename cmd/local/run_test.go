@@ -81,7 +81,7 @@ func TestPrintedCurlLines(t *testing.T) {
 	if want := fmt.Sprintf("token valid, server reachable (machine id %s, version %s)", plextest.ServerID, plextest.ServerVersion); s.ka != want {
 		t.Errorf("keep-alive line %q, want %q", s.ka, want)
 	}
-	if n := strings.Count(s.logs.String(), `"msg":"keepalive"`); n != 1 {
+	if n := strings.Count(s.logs.String(), `"message":"keepalive"`); n != 1 {
 		t.Errorf("%d keep-alive lines in the logs, want 1", n)
 	}
 	// One log line per request, carrying the Lambda request id, never the key.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/plexauth/plexauth/internal/api"
 	"github.com/plexauth/plexauth/internal/metrics"
@@ -110,11 +111,17 @@ func (r *Runner) Run(ctx context.Context) Result {
 	r.checkToken(ctx, m, &res)
 	r.checkServer(ctx, m, &res)
 
+	// Written straight to stdout, not through the logger, so that a LogLevel
+	// above info cannot drop the metrics the alarms read (missing data is
+	// breaching); the field names are the logger's (lambdacontext).
 	for k, v := range map[string]any{
-		"level": "INFO", "msg": "keepalive", "tokenType": res.TokenType, "tokenExpiring": res.TokenExpiring,
+		"level": "INFO", "message": "keepalive", "tokenType": res.TokenType, "tokenExpiring": res.TokenExpiring,
 		"serverReachable": res.ServerReachable,
 	} {
 		m.Property(k, v)
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		m.Property("requestId", lc.AwsRequestID)
 	}
 	if res.TokenValid != nil {
 		m.Property("tokenValid", *res.TokenValid)

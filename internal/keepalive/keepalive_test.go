@@ -176,9 +176,12 @@ func TestHandleNeverFails(t *testing.T) {
 	p.SetFault(plextest.RouteIdentity, plextest.Fault{Status: 500})
 	var out bytes.Buffer
 	r := keepalive.KeepAlive.Runner(keepalive.Deps{Plex: p.Client, Secrets: apitest.FailingSecrets(errors.New("down")), Out: &out, Namespace: "plexauth-test"})
-	res, err := r.Handle(t.Context(), eventBridge())
+	res, err := r.Handle(apitest.LambdaContext(t.Context(), "run-1"), eventBridge())
 	if err != nil || res.ServerReachable || res.TokenValid != nil {
 		t.Errorf("Handle = %+v, %v; want a result and no error", res, err)
 	}
-	emfLine(t, out.String())
+	// The logger's field names, and the run's request id, as on every line.
+	if doc, _ := emfLine(t, out.String()); doc["message"] != "keepalive" || doc["level"] != "INFO" || doc["requestId"] != "run-1" {
+		t.Errorf("line %v: want message keepalive, level INFO, requestId run-1", doc)
+	}
 }
