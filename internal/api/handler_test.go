@@ -423,3 +423,15 @@ func TestLogLine(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerNotHTMLEscaped: a URL in an answer reads as itself, "&" and all
+// (a PIN's authUrl), not "\u0026": the answers are for programs, not pages.
+func TestAnswerNotHTMLEscaped(t *testing.T) {
+	const u = "https://app.plex.tv/auth#?clientID=a&code=b&x=<y>"
+	op := func(context.Context, *api.Request) (any, error) { return map[string]string{"authUrl": u}, nil }
+	h := route(op, "POST")(quiet(apitest.NewSecrets()))
+	r := apitest.Invoke(t, t.Context(), h, post.Authorized().JSON())
+	if r.Status != 200 || r.Body != `{"authUrl":"`+u+`"}` {
+		t.Errorf("got %d %s, want the URL as it is, and no trailing newline", r.Status, r.Body)
+	}
+}

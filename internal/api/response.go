@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -37,11 +38,16 @@ func success(v any) (events.APIGatewayV2HTTPResponse, error) {
 	if c, ok := v.(created); ok {
 		status, v = http.StatusCreated, c.v
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	// No HTML escaping: answers are JSON for programs, not pages, and a URL
+	// such as a PIN's authUrl should read as itself ("&", not "\u0026").
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, internalError(err)
 	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers(), Body: string(b)}, nil
+	body := strings.TrimSuffix(b.String(), "\n") // Encode ends the value with a newline
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers(), Body: body}, nil
 }
 
 func failure(e *Error, requestID string) events.APIGatewayV2HTTPResponse {
