@@ -18,17 +18,25 @@ import (
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
+// standIns starts a Secrets Manager stand-in holding the test secret, with
+// the SDK's environment pointed at it, and a Plex simulator; both end with t.
+func standIns(t *testing.T) (sm *secrettest.Server, arn string, sim *plextest.Server) {
+	t.Helper()
+	sm = secrettest.NewServer(t)
+	secrettest.SetEnv(t, sm.URL)
+	arn = sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
+	sim = plextest.NewServer()
+	t.Cleanup(sim.Close)
+	return sm, arn, sim
+}
+
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 // TestSetup drives the wiring end to end: the real AWS SDK and secret.Store
 // against a Secrets Manager stand-in, the real Plex client against the
 // simulator, then an admin token rotation.
 func TestSetup(t *testing.T) {
-	sm := secrettest.NewServer(t)
-	secrettest.SetEnv(t, sm.URL)
-	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
-	sim := plextest.NewServer()
-	t.Cleanup(sim.Close)
+	sm, arn, sim := standIns(t)
 
 	logs := &apitest.LogBuffer{}
 	h, err := Setup(t.Context(), Env{Log: logs, Getenv: env(map[string]string{
@@ -124,11 +132,7 @@ func TestSetupErrors(t *testing.T) {
 // TestSetupSignIn wires sign-in as functions/signin does: the guard's
 // limits come from the environment.
 func TestSetupSignIn(t *testing.T) {
-	sm := secrettest.NewServer(t)
-	secrettest.SetEnv(t, sm.URL)
-	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
-	sim := plextest.NewServer()
-	t.Cleanup(sim.Close)
+	_, arn, sim := standIns(t)
 	h, err := Setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
 		config.EnvPlexTVURL:         sim.URL,
 		config.EnvSecretARN:         arn,
@@ -153,11 +157,7 @@ func TestSetupSignIn(t *testing.T) {
 // plex.tv unreachable. A route declared with the wrong host fails either at
 // init or with 500 misconfigured.
 func TestSetupHosts(t *testing.T) {
-	sm := secrettest.NewServer(t)
-	secrettest.SetEnv(t, sm.URL)
-	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
-	sim := plextest.NewServer()
-	t.Cleanup(sim.Close)
+	_, arn, sim := standIns(t)
 	closed := secrettest.ClosedEndpoint(t) // nothing listens there
 	signIn := `{"login":"` + plextest.UserLogin + `","password":"` + plextest.UserPassword + `"}`
 	events := map[string]apitest.Event{ // a request each route answers with 200
@@ -275,11 +275,7 @@ func TestColdPathOverlap(t *testing.T) {
 		{name: "no overlap", opts: []Option{NoOverlap()}, noOverlap: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			sm := secrettest.NewServer(t)
-			secrettest.SetEnv(t, sm.URL)
-			arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
-			sim := plextest.NewServer()
-			t.Cleanup(sim.Close)
+			sm, arn, sim := standIns(t)
 			arrivals, release := sm.Hold()
 			defer release()
 
@@ -341,11 +337,7 @@ func TestInitWaitsForWarmUp(t *testing.T) {
 		{name: "no overlap", o: options{noOverlap: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			sm := secrettest.NewServer(t)
-			secrettest.SetEnv(t, sm.URL)
-			arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
-			sim := plextest.NewServer()
-			t.Cleanup(sim.Close)
+			sm, arn, sim := standIns(t)
 			arrivals, release := sm.Hold()
 			defer release()
 			h, warmed, err := setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{

@@ -11,7 +11,6 @@ import (
 	"github.com/plexauth/plexauth/internal/api/apitest"
 	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/keepalive"
-	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
 )
 
@@ -19,11 +18,7 @@ import (
 // through the SDK, the real client, the settings from the environment; its
 // line goes to the function's log with the configured namespace.
 func TestSetupScheduled(t *testing.T) {
-	sm := secrettest.NewServer(t)
-	secrettest.SetEnv(t, sm.URL)
-	arn := sm.Put("plexauth", apitest.SecretJSON(plextest.AdminToken))
-	sim := plextest.NewServer()
-	t.Cleanup(sim.Close)
+	_, arn, sim := standIns(t)
 	base := map[string]string{
 		config.EnvServerURL: sim.URL, config.EnvPlexTVURL: sim.URL, config.EnvSecretARN: arn,
 		config.EnvClientIdentifier: "plexauth-test", config.EnvMetricsNamespace: "plexauth-setup",
