@@ -112,10 +112,10 @@ func Load(getenv func(string) string, needs Needs) (Config, error) {
 	}
 	c.PlexTVURL = strings.TrimRight(c.PlexTVURL, "/")
 
-	if c.SecretTTL, err = parseTTL(get(EnvSecretTTL)); err != nil {
+	if c.SecretTTL, err = duration(get, EnvSecretTTL, DefaultSecretTTL, false, "must be a positive Go duration such as 5m"); err != nil {
 		return Config{}, err
 	}
-	if c.SecretGrace, err = parseGrace(get(EnvSecretGrace)); err != nil {
+	if c.SecretGrace, err = duration(get, EnvSecretGrace, DefaultSecretGrace, true, "must be a Go duration such as 5m, or 0 for none"); err != nil {
 		return Config{}, err
 	}
 	if c.SignIn, err = loadSignIn(get); err != nil {
@@ -173,24 +173,16 @@ func parseAllowHTTP(raw string) (bool, error) {
 	return false, &Error{Setting: EnvAllowHTTP, Problem: "must be true or false"}
 }
 
-func parseTTL(raw string) (time.Duration, error) {
+// duration reads the setting name as a Go duration, def when unset. Zero is
+// accepted only where it means "off" (zeroOK); problem is the error's text.
+func duration(get func(string) string, name string, def time.Duration, zeroOK bool, problem string) (time.Duration, error) {
+	raw := get(name)
 	if raw == "" {
-		return DefaultSecretTTL, nil
+		return def, nil
 	}
 	d, err := time.ParseDuration(raw)
-	if err != nil || d <= 0 {
-		return 0, &Error{Setting: EnvSecretTTL, Problem: "must be a positive Go duration such as 5m"}
-	}
-	return d, nil
-}
-
-func parseGrace(raw string) (time.Duration, error) {
-	if raw == "" {
-		return DefaultSecretGrace, nil
-	}
-	d, err := time.ParseDuration(raw)
-	if err != nil || d < 0 {
-		return 0, &Error{Setting: EnvSecretGrace, Problem: "must be a Go duration such as 5m, or 0 for none"}
+	if err != nil || d < 0 || (d == 0 && !zeroOK) {
+		return 0, &Error{Setting: name, Problem: problem}
 	}
 	return d, nil
 }

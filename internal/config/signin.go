@@ -47,13 +47,11 @@ func loadSignIn(get func(string) string) (signinguard.Limits, error) {
 		name string
 		d    *time.Duration
 	}{{EnvSignInLoginCooldown, &l.LoginCooldown}, {EnvSignInBlockCooldown, &l.BlockCooldown}} {
-		if raw := get(s.name); raw != "" {
-			d, err := time.ParseDuration(raw)
-			if err != nil || d < 0 {
-				return signinguard.Limits{}, &Error{Setting: s.name, Problem: "must be a Go duration such as 1m, or 0 to turn it off"}
-			}
-			*s.d = d
+		d, err := duration(get, s.name, *s.d, true, "must be a Go duration such as 1m, or 0 to turn it off")
+		if err != nil {
+			return signinguard.Limits{}, err
 		}
+		*s.d = d
 	}
 	for _, s := range []struct {
 		name    string
