@@ -123,12 +123,7 @@ func TestSetupSecretsManagerHangs(t *testing.T) {
 	sm.Hold() // released when the server closes
 	sim := plextest.NewServer()
 	t.Cleanup(sim.Close)
-	h, err := Setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
-		config.EnvServerURL:        sim.URL,
-		config.EnvPlexTVURL:        sim.URL,
-		config.EnvSecretARN:        arn,
-		config.EnvClientIdentifier: "plexauth-test",
-	})}, endpoint.Transient)
+	h, err := Setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: simEnv(sim, arn)}, endpoint.Transient)
 	if err != nil {
 		t.Fatal(err)
 	}

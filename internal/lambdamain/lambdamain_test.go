@@ -30,6 +30,17 @@ func standIns(t *testing.T) (sm *secrettest.Server, arn string, sim *plextest.Se
 	return sm, arn, sim
 }
 
+// simEnv is a function's environment pointing at the stand-ins of standIns:
+// the simulator for both Plex hosts, the secret at arn.
+func simEnv(sim *plextest.Server, arn string) func(string) string {
+	return env(map[string]string{
+		config.EnvServerURL:        sim.URL,
+		config.EnvPlexTVURL:        sim.URL,
+		config.EnvSecretARN:        arn,
+		config.EnvClientIdentifier: "plexauth-test",
+	})
+}
+
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 // TestSetup drives the wiring end to end: the real AWS SDK and secret.Store
@@ -39,12 +50,7 @@ func TestSetup(t *testing.T) {
 	sm, arn, sim := standIns(t)
 
 	logs := &apitest.LogBuffer{}
-	h, err := Setup(t.Context(), Env{Log: logs, Getenv: env(map[string]string{
-		config.EnvServerURL:        sim.URL,
-		config.EnvPlexTVURL:        sim.URL,
-		config.EnvSecretARN:        arn,
-		config.EnvClientIdentifier: "plexauth-test",
-	})}, endpoint.Transient)
+	h, err := Setup(t.Context(), Env{Log: logs, Getenv: simEnv(sim, arn)}, endpoint.Transient)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,11 +285,7 @@ func TestColdPathOverlap(t *testing.T) {
 			arrivals, release := sm.Hold()
 			defer release()
 
-			h, err := Setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
-				config.EnvServerURL:        sim.URL,
-				config.EnvSecretARN:        arn,
-				config.EnvClientIdentifier: "plexauth-test",
-			})}, endpoint.Transient, tt.opts...)
+			h, err := Setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: simEnv(sim, arn)}, endpoint.Transient, tt.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -340,11 +342,7 @@ func TestInitWaitsForWarmUp(t *testing.T) {
 			sm, arn, sim := standIns(t)
 			arrivals, release := sm.Hold()
 			defer release()
-			h, warmed, err := setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: env(map[string]string{
-				config.EnvServerURL:        sim.URL,
-				config.EnvSecretARN:        arn,
-				config.EnvClientIdentifier: "plexauth-test",
-			})}, endpoint.Transient, tt.o)
+			h, warmed, err := setup(t.Context(), Env{Log: &apitest.LogBuffer{}, Getenv: simEnv(sim, arn)}, endpoint.Transient, tt.o)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/plexauth/plexauth/internal/api/apitest"
-	"github.com/plexauth/plexauth/internal/config"
 	"github.com/plexauth/plexauth/internal/endpoint"
 	"github.com/plexauth/plexauth/internal/secret/secrettest"
 	"github.com/plexauth/plexauth/pkg/plex/plextest"
@@ -26,11 +25,7 @@ func TestSetupScopes(t *testing.T) {
 	t.Cleanup(sim.Close)
 
 	logs := &apitest.LogBuffer{}
-	h, err := Setup(t.Context(), Env{Log: logs, Getenv: env(map[string]string{
-		config.EnvServerURL:        sim.URL,
-		config.EnvSecretARN:        arn,
-		config.EnvClientIdentifier: "plexauth-test",
-	})}, endpoint.Transient)
+	h, err := Setup(t.Context(), Env{Log: logs, Getenv: simEnv(sim, arn)}, endpoint.Transient)
 	if err != nil {
 		t.Fatal(err)
 	}
