@@ -1,4 +1,4 @@
-// Command local serves the four plexauth endpoints over plain HTTP on
+// Command local serves every plexauth endpoint over plain HTTP on
 // 127.0.0.1:3000, the address `sam local start-api` uses, without Docker:
 // each request becomes the API Gateway HTTP API (payload 2.0) event and goes
 // to the very handlers the Lambda functions run.

@@ -123,12 +123,12 @@ func TestMakeTargets(t *testing.T) {
 	}
 }
 
-// TestBuildArm64 builds the four bootstraps the way make build does and
+// TestBuildArm64 builds every bootstrap the way make build does and
 // checks they are what provided.al2023 on arm64 runs: static aarch64 ELF
 // executables named bootstrap.
 func TestBuildArm64(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds four binaries; skipped with -short")
+		t.Skip("builds every function's binary; skipped with -short")
 	}
 	t.Parallel()
 	makeBin := needTool(t, "make")

@@ -1,4 +1,4 @@
-// Package e2e holds the end-to-end tests of the four Lambda functions. Each
+// Package e2e holds the end-to-end tests of the Lambda functions. Each
 // test builds a function's real bootstrap (-tags lambda.norpc) for the host
 // and drives it through the Lambda Runtime API emulator (devtools/runtimeapi),
 // with its secret in the in-process Secrets Manager stand-in

@@ -1,4 +1,4 @@
-// Package api is what the four Lambda functions share between API Gateway and
+// Package api is what the Lambda functions behind the API share between API Gateway and
 // their one Plex call: caller authentication, request decoding and limits, the
 // JSON responses and error envelope, the mapping of Plex and secret failures to
 // statuses, the admin-token rotation retry, deadlines and the request log line.
