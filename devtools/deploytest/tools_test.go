@@ -3,6 +3,7 @@ package deploytest
 import (
 	"bytes"
 	"debug/elf"
+	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -156,5 +157,40 @@ func TestBuildArm64(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCIVersionsBlock runs the "== versions" block of .ci/run with each tool
+// stubbed by one that prints far more than a pipe holds. Under pipefail, a
+// reader that exits early (head -n 1) kills the writer with SIGPIPE and fails
+// CI (exit 141) on whichever machine happens to be slow enough.
+func TestCIVersionsBlock(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join(repoRoot(t), ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(script), "echo \"== versions\"\n")
+	if !ok {
+		t.Fatal(`.ci/run has no echo "== versions" line`)
+	}
+	block, _, ok = strings.Cut(block, "echo \"== make test\"")
+	if !ok {
+		t.Fatal(`.ci/run has no echo "== make test" line after its versions`)
+	}
+	seq := needTool(t, "seq")
+	stubs := t.TempDir()
+	for _, tool := range []string{"go", "gcc", "make", "cfn-lint", "python3"} {
+		stub := "#!/bin/sh\nexec " + seq + " 300000\n" // about 2 MB, far over a 64 KiB pipe
+		if err := os.WriteFile(filepath.Join(stubs, tool), []byte(stub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+block)
+	cmd.Env = append(os.Environ(), "PATH="+stubs+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Stdout = io.Discard
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Errorf(".ci/run's versions block fails when a tool prints a lot: %v\n%s", err, stderr.String())
 	}
 }
