@@ -97,9 +97,8 @@ bench: ## Run the performance suite and write BENCHMARKS.md (BENCH_COUNT)
 	$(GO) run ./devtools/benchreport -count $(BENCH_COUNT) -out BENCHMARKS.md -benchstat "$(BENCHSTAT)"
 
 # go test -fuzz takes one target in one package per run, so list the targets
-# first (`go test -list` prints names, then "ok <package>"), then fuzz each.
-# The targets are found in the source, not with go test -list, which would
-# compile every test binary first (half a minute on a cold cache).
+# first, then fuzz each. They are found in the source, not with go test -list,
+# which would compile every test binary first (half a minute on a cold cache).
 fuzz: ## Fuzz every Fuzz* target for FUZZTIME each (default 20000x: executions)
 	@set -e; \
 	targets="$$(grep -rE --include='*_test.go' --exclude-dir=testdata --exclude-dir=.git \
