@@ -424,14 +424,28 @@ func TestLogLine(t *testing.T) {
 	}
 }
 
-// TestAnswerNotHTMLEscaped: a URL in an answer reads as itself, "&" and all
-// (a PIN's authUrl), not "\u0026": the answers are for programs, not pages.
+// TestAnswerNotHTMLEscaped: an answer reads as itself, "&" and "<" and all (a
+// PIN's authUrl, the 401's "Bearer <key>"), not "\u0026": the answers are for
+// programs, not pages. Successes and errors alike.
 func TestAnswerNotHTMLEscaped(t *testing.T) {
 	const u = "https://app.plex.tv/auth#?clientID=a&code=b&x=<y>"
 	op := func(context.Context, *api.Request) (any, error) { return map[string]string{"authUrl": u}, nil }
 	h := route(op, "POST")(quiet(apitest.NewSecrets()))
-	r := apitest.Invoke(t, t.Context(), h, post.Authorized().JSON())
-	if r.Status != 200 || r.Body != `{"authUrl":"`+u+`"}` {
-		t.Errorf("got %d %s, want the URL as it is, and no trailing newline", r.Status, r.Body)
+	tests := []struct {
+		name   string
+		event  []byte
+		status int
+		want   string // the body starts with this
+	}{
+		{"success", post.Authorized().JSON(), 200, `{"authUrl":"` + u + `"}`},
+		{"error", post.JSON(), 401, `{"error":{"code":"unauthorized","message":"a valid caller key is required: Authorization: Bearer <key>"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := apitest.Invoke(t, t.Context(), h, tt.event)
+			if r.Status != tt.status || !strings.HasPrefix(r.Body, tt.want) || strings.HasSuffix(r.Body, "\n") {
+				t.Errorf("got %d %s, want %d starting %s, and no trailing newline", r.Status, r.Body, tt.status, tt.want)
+			}
+		})
 	}
 }

@@ -38,16 +38,24 @@ func success(v any) (events.APIGatewayV2HTTPResponse, error) {
 	if c, ok := v.(created); ok {
 		status, v = http.StatusCreated, c.v
 	}
-	// No HTML escaping: answers are JSON for programs, not pages, and a URL
-	// such as a PIN's authUrl should read as itself ("&", not "\u0026").
+	body, err := encode(v)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, internalError(err)
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers(), Body: body}, nil
+}
+
+// encode is every answer's JSON, successes and errors alike. No HTML
+// escaping: answers are for programs, not pages, so a PIN's authUrl reads as
+// itself ("&", not "\u0026") and so does a message's "<key>".
+func encode(v any) (string, error) {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, internalError(err)
+		return "", err
 	}
-	body := strings.TrimSuffix(b.String(), "\n") // Encode ends the value with a newline
-	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers(), Body: body}, nil
+	return strings.TrimSuffix(b.String(), "\n"), nil // Encode ends the value with a newline
 }
 
 func failure(e *Error, requestID string) events.APIGatewayV2HTTPResponse {
@@ -56,7 +64,7 @@ func failure(e *Error, requestID string) events.APIGatewayV2HTTPResponse {
 	body.Error.Message = e.Message
 	body.Error.RequestID = requestID
 	body.Error.PlexCode = e.PlexCode
-	b, _ := json.Marshal(body) // strings and an int: cannot fail
+	b, _ := encode(body) // strings and an int: cannot fail
 
 	h := headers()
 	for k, v := range e.header {
@@ -65,5 +73,5 @@ func failure(e *Error, requestID string) events.APIGatewayV2HTTPResponse {
 	if e.RetryAfter > 0 {
 		h["Retry-After"] = strconv.FormatInt(retryAfterSeconds(e.RetryAfter), 10)
 	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: e.Status, Headers: h, Body: string(b)}
+	return events.APIGatewayV2HTTPResponse{StatusCode: e.Status, Headers: h, Body: b}
 }
